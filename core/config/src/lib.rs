@@ -1,0 +1,51 @@
+//! Impetus configuration: the Momentum-style grammar, includes, typed values, the option
+//! schema, validation with located diagnostics, and scope fallback resolution.
+//!
+//! Pure: no network I/O, no async, never panics on input. The only I/O is reading config
+//! files (and the files they include).
+//!
+//! ```
+//! use impetus_config::{parse_str, validate, Schema};
+//! let (tree, diags) = parse_str("# nothing yet\n", "impetus.conf");
+//! assert!(diags.is_empty());
+//! let (config, diags) = validate(tree, &Schema::default());
+//! assert!(diags.is_empty());
+//! assert!(config.modules().is_empty());
+//! ```
+//!
+//! # Layout
+//!
+//! - `diag.rs` — `Location`, `Severity`, `Diagnostic` (`FILE:LINE:COL: message`).
+//! - `ast.rs` — the spanned tree: `Name`, `ScopeNode`, `OptionNode`, `ValueNode`, `Value`,
+//!   and merging of repeated stanzas. `print.rs` prints values back in config syntax.
+//! - `parse/` — `lexer.rs` (nom + nom_locate tokens, comments, strings), `value.rs`
+//!   (scalars, arrays, dictionaries), `grammar.rs` (options, scopes, includes),
+//!   `include.rs` (path resolution, directories, cycles, readonly), `mod.rs` (entry points).
+//! - `types/` — `FromValue` and `ValueType` (`mod.rs`, `value_type.rs`), then one file per
+//!   family: `scalar.rs`, `units.rs` (seconds, perms, size, throttle), `net.rs` (listen
+//!   addresses, peer CIDRs), `dict.rs`, `enums.rs` (`config_enum!`, `DebugLevel`), `regex.rs`.
+//! - `schema.rs` — `OptionSpec`, `ScopeSpec`, `ModuleDecl`, `Schema`.
+//! - `declare.rs` — the `declare_options!` macro (spec table + typed struct).
+//! - `validate/` — `mod.rs` (the walk, options, unknown scopes), `toplevel.rs` (module
+//!   stanzas and order), `instances.rs` (Listen/Peer/Domain instance names, duplicate
+//!   Listens), `suggest.rs` (did-you-mean).
+//! - `resolve/` — `mod.rs` (`Resolved` chains), `config.rs` (`Config`), `listener.rs`
+//!   (Listen/Peer longest-prefix chains), `domain.rs` (domain chains), `dump.rs`.
+
+pub mod ast;
+pub mod declare;
+pub mod diag;
+pub mod parse;
+pub mod print;
+pub mod resolve;
+pub mod schema;
+pub mod types;
+pub mod validate;
+
+pub use ast::{Name, OptionNode, ScopeNode, Value, ValueNode};
+pub use diag::{Diagnostic, Location, Severity};
+pub use parse::{load_file, parse_str, parse_value};
+pub use resolve::{Config, ListenView, ListenerView, ModuleStanza, Resolved};
+pub use schema::{InstanceRule, ModuleDecl, OptionSpec, Schema, ScopeSpec};
+pub use types::{FromValue, ValueType};
+pub use validate::validate;

@@ -1,0 +1,86 @@
+//! `Config`: a validated tree plus its schema, with the lookups the runtime needs.
+
+use std::sync::Arc;
+
+use crate::ast::ScopeNode;
+use crate::resolve::Resolved;
+use crate::resolve::listener::ListenerView;
+use crate::schema::Schema;
+
+/// A validated configuration: the merged tree and the schema it was checked against.
+#[derive(Debug, Clone)]
+pub struct Config {
+    root: ScopeNode,
+    schema: Arc<Schema>,
+}
+
+/// A module stanza at the top level.
+#[derive(Debug, Clone, Copy)]
+pub struct ModuleStanza<'a> {
+    /// The module name as declared.
+    pub name: &'static str,
+    /// `None` for singletons; for other modules the instance name, or the module name when
+    /// the stanza has none.
+    pub instance: Option<&'a str>,
+    /// The stanza.
+    pub node: &'a ScopeNode,
+}
+
+impl Config {
+    /// Wraps a tree and schema (normally done by `validate`).
+    pub fn new(root: ScopeNode, schema: Arc<Schema>) -> Self {
+        Config { root, schema }
+    }
+
+    /// The root (`global`) scope.
+    pub fn root(&self) -> &ScopeNode {
+        &self.root
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The schema, shared.
+    pub fn schema_arc(&self) -> Arc<Schema> {
+        self.schema.clone()
+    }
+
+    /// Top-level scopes of one kind (case-insensitive), in file order.
+    pub fn scopes<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a ScopeNode> {
+        self.root.children_of_kind(kind)
+    }
+
+    /// The module stanzas, in file order.
+    pub fn modules(&self) -> Vec<ModuleStanza<'_>> {
+        self.root
+            .children
+            .iter()
+            .filter_map(|node| {
+                let decl = self.schema.module(node.kind.as_str())?;
+                let instance = (!decl.singleton).then(|| node.instance.as_deref().unwrap_or(decl.name));
+                Some(ModuleStanza {
+                    name: decl.name,
+                    instance,
+                    node,
+                })
+            })
+            .collect()
+    }
+
+    /// Global options: global → default.
+    pub fn global(&self) -> Resolved<'_> {
+        Resolved::new(vec![&self.root], &self.schema)
+    }
+
+    /// A module's options: module stanza → global → default.
+    pub fn module<'a>(&'a self, node: &'a ScopeNode) -> Resolved<'a> {
+        Resolved::new(vec![node, &self.root], &self.schema)
+    }
+
+    /// A listener scope (`xmpp_listener`, …) and its `Listen` / `Peer` children.
+    pub fn listener<'a>(&'a self, node: &'a ScopeNode) -> ListenerView<'a> {
+        ListenerView::new(self, node)
+    }
+}

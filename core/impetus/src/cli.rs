@@ -1,0 +1,68 @@
+//! The command line: `impetus [-c FILE]` runs the server; subcommands check, dump, document
+//! the configuration and write password entries.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Impetus, a Momentum-style XMPP server.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+pub struct Cli {
+    /// Configuration file (default: /etc/impetus/impetus.conf).
+    #[arg(short = 'c', long = "config", global = true)]
+    pub config: Option<PathBuf>,
+    /// What to do (default: run the server).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Run {
+        /// Configuration file.
+        #[arg(short = 'c', long = "config")]
+        config: Option<PathBuf>,
+    },
+    /// Validate a configuration: prints "Configuration valid" or every error (exit 0/1).
+    CheckConfig {
+        /// Configuration file.
+        #[arg(short = 'c', long = "config")]
+        config: Option<PathBuf>,
+    },
+    /// Print the effective configuration with every default and inherited value resolved.
+    DumpConfig {
+        /// Configuration file.
+        #[arg(short = 'c', long = "config")]
+        config: Option<PathBuf>,
+    },
+    /// Print every option of every module: type, default, scopes and documentation.
+    Options,
+    /// Write a hashed password entry (SCRAM and DIGEST-MD5 secrets, never cleartext).
+    Passwd(PasswdArgs),
+}
+
+/// Arguments of `impetus passwd`.
+#[derive(Args, Debug)]
+pub struct PasswdArgs {
+    /// Password file to add the entry to (replacing the user's old line); prints it if absent.
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
+    /// Realm for the DIGEST-MD5 secret (usually the XMPP domain).
+    #[arg(short = 'r', long = "realm")]
+    pub realm: Option<String>,
+    /// PBKDF2 iterations for the SCRAM secrets.
+    #[arg(long, default_value_t = 4096)]
+    pub iterations: u32,
+    /// User name (the JID's local part).
+    pub user: String,
+    /// Password; read from standard input when omitted.
+    pub password: Option<String>,
+}
+
+/// The default configuration path.
+pub fn default_config() -> PathBuf {
+    PathBuf::from("/etc/impetus/impetus.conf")
+}

@@ -1,0 +1,35 @@
+//! The `impetus` binary: a thin command-line front over the runtime (run the server, check or
+//! dump a configuration, write hashed password entries).
+//!
+//! - `builtin.rs`: the list of built-in modules.
+//! - `cli.rs`: the command line.
+//! - `server.rs`: starting, reloading (SIGHUP) and stopping (SIGTERM/SIGINT) the server.
+//! - `config_tools.rs`: `check-config`, `dump-config`, `options`.
+//! - `passwd.rs`: `impetus passwd`.
+//! - `logging.rs`: tracing setup with each module's `debug_level`.
+
+mod builtin;
+mod cli;
+mod config_tools;
+mod logging;
+mod passwd;
+mod server;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    match cli.command.unwrap_or(cli::Command::Run {
+        config: cli.config.clone(),
+    }) {
+        cli::Command::Run { config } => server::main(&config.unwrap_or_else(cli::default_config)),
+        cli::Command::CheckConfig { config } => {
+            config_tools::check(&config.unwrap_or_else(cli::default_config))
+        }
+        cli::Command::DumpConfig { config } => {
+            config_tools::dump(&config.unwrap_or_else(cli::default_config))
+        }
+        cli::Command::Options => config_tools::options(),
+        cli::Command::Passwd(args) => passwd::main(args),
+    }
+}

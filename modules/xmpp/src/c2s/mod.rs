@@ -1,0 +1,268 @@
+//! Client-to-server sessions (RFC 6120): one task per connection reads bytes, feeds the
+//! incremental XML reader, and drives the stream through STARTTLS, SASL and resource binding;
+//! then it routes the client's stanzas and writes what the router queues for it.
+//!
+//! - `settings.rs`: per-connection settings resolved at accept time.
+//! - `transport.rs`: plaintext or TLS.
+//! - `stream.rs`: headers and header checks.
+//! - `negotiate.rs`: features, STARTTLS, SASL, bind (the pre-session state machine).
+//! - `established.rs`: stanzas of a bound session (stamping `from`, hooks, routing).
+
+mod established;
+mod negotiate;
+pub mod settings;
+mod stream;
+pub mod transport;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use impetus_runtime::Generation;
+use impetus_runtime::listener::Connection;
+use impetus_xml::{Element, StreamEvent, StreamReader};
+use impetus_xmpp_proto::ns;
+use impetus_xmpp_proto::stream_error::{StreamErrorCondition, stream_error};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
+
+use crate::router::{Outbound, SessionHandle};
+use crate::state::XmppState;
+use settings::ConnSettings;
+use transport::Transport;
+
+/// What processing an event asks the I/O loop to do next.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    /// Keep reading.
+    Continue,
+    /// Flush, then upgrade the transport to TLS and restart the stream.
+    StartTls,
+    /// Flush and close the connection.
+    Close,
+}
+
+/// The state of one client connection.
+pub(crate) struct Session {
+    state: Arc<XmppState>,
+    generation: Arc<Generation>,
+    settings: ConnSettings,
+    peer: String,
+    peer_ip: std::net::IpAddr,
+    reader: StreamReader,
+    out: String,
+    stream_id: String,
+    header_seen: bool,
+    domain: String,
+    default_ns: &'static str,
+    tls: bool,
+    bindings: impetus_runtime::auth::ChannelBindings,
+    sasl: Option<negotiate::SaslInProgress>,
+    sasl_failures: u32,
+    username: Option<String>,
+    handle: Option<Arc<SessionHandle>>,
+    receiver: Option<mpsc::UnboundedReceiver<Outbound>>,
+}
+
+/// Runs a client connection to its end.
+pub async fn serve(
+    connection: Connection,
+    state: Arc<XmppState>,
+    generation: Arc<Generation>,
+    settings: ConnSettings,
+) {
+    let peer = connection
+        .peer
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "unix".into());
+    let peer_ip = connection.acl_ip();
+    let mut transport = Transport::Plain(connection.stream);
+    if settings.direct_tls {
+        match upgrade(transport, &settings).await {
+            Some(upgraded) => transport = upgraded,
+            None => return,
+        }
+    }
+    let mut session = Session {
+        reader: StreamReader::new(settings.limits.clone()),
+        tls: transport.is_tls(),
+        bindings: Default::default(),
+        state,
+        generation,
+        settings,
+        peer,
+        peer_ip,
+        out: String::with_capacity(512),
+        stream_id: String::new(),
+        header_seen: false,
+        domain: String::new(),
+        default_ns: ns::CLIENT,
+        sasl: None,
+        sasl_failures: 0,
+        username: None,
+        handle: None,
+        receiver: None,
+    };
+    session.bindings.tls_exporter = transport.tls_exporter();
+    let shutdown = session.generation.services.shutdown.clone();
+    let mut buffer = vec![0u8; 4096];
+    let mut closing = false;
+    while !closing {
+        let idle = session
+            .settings
+            .idle
+            .unwrap_or(Duration::from_secs(365 * 24 * 3600));
+        let next = tokio::select! {
+            read = tokio::time::timeout(idle, transport.read(&mut buffer)) => match read {
+                Err(_) => session.fail(StreamErrorCondition::ConnectionTimeout, Some("idle_time exceeded")),
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(n)) => {
+                    session.reader.feed(&buffer[..n]);
+                    session.drain_reader()
+                }
+            },
+            outbound = recv(&mut session.receiver) => session.outbound(outbound),
+            _ = shutdown.wait() => session.fail(StreamErrorCondition::SystemShutdown, None),
+        };
+        if !session.out.is_empty() {
+            let written = transport.write_all(session.out.as_bytes()).await;
+            session.out.clear();
+            if written.is_err() || transport.flush().await.is_err() {
+                break;
+            }
+        }
+        match next {
+            Next::Continue => {}
+            Next::Close => closing = true,
+            Next::StartTls => {
+                if session.reader.has_buffered() {
+                    // Bytes pipelined after <starttls/> must not leak into the TLS stream.
+                    break;
+                }
+                match upgrade(transport, &session.settings).await {
+                    Some(upgraded) => transport = upgraded,
+                    None => {
+                        session.finish();
+                        return;
+                    }
+                }
+                session.tls = true;
+                session.bindings.tls_exporter = transport.tls_exporter();
+                session.reader.reset();
+                session.header_seen = false;
+            }
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(2), transport.shutdown()).await;
+    session.finish();
+}
+
+async fn recv(receiver: &mut Option<mpsc::UnboundedReceiver<Outbound>>) -> Option<Outbound> {
+    match receiver {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn upgrade(transport: Transport, settings: &ConnSettings) -> Option<Transport> {
+    let (Transport::Plain(stream), Some(tls)) = (transport, settings.tls.as_ref()) else {
+        return None;
+    };
+    let acceptor = TlsAcceptor::from(tls.config.clone());
+    match tokio::time::timeout(Duration::from_secs(30), acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => Some(Transport::Tls(Box::new(stream))),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+impl Session {
+    /// Processes every complete event the reader holds.
+    fn drain_reader(&mut self) -> Next {
+        loop {
+            let event = match self.reader.next() {
+                Ok(Some(event)) => event,
+                Ok(None) => return Next::Continue,
+                Err(error) => {
+                    let condition = StreamErrorCondition::from_name(error.condition())
+                        .unwrap_or(StreamErrorCondition::NotWellFormed);
+                    return self.fail(condition, Some(&error.to_string()));
+                }
+            };
+            let next = match event {
+                StreamEvent::Header(header) => self.on_header(&header),
+                StreamEvent::Stanza(stanza) => self.on_element(stanza),
+                StreamEvent::Close => {
+                    self.out.push_str("</stream:stream>");
+                    Next::Close
+                }
+            };
+            if next != Next::Continue {
+                return next;
+            }
+        }
+    }
+
+    fn on_element(&mut self, element: Element) -> Next {
+        if self.handle.is_some() {
+            self.on_stanza(element)
+        } else {
+            self.negotiate(element)
+        }
+    }
+
+    /// Sends a stream error (after a header if none was sent) and asks to close.
+    fn fail(&mut self, condition: StreamErrorCondition, text: Option<&str>) -> Next {
+        if !self.header_seen {
+            let domain = if self.domain.is_empty() {
+                self.state.default_host().unwrap_or("localhost").to_owned()
+            } else {
+                self.domain.clone()
+            };
+            self.out
+                .push_str(&stream::header(&domain, &new_id(), self.default_ns));
+            self.header_seen = true;
+        }
+        tracing::debug!(peer = %self.peer, condition = condition.name(), text = text.unwrap_or(""), "Closing stream with an error");
+        stream_error(condition, text).write_to(self.default_ns, &mut self.out);
+        self.out.push_str("</stream:stream>");
+        Next::Close
+    }
+
+    fn outbound(&mut self, outbound: Option<Outbound>) -> Next {
+        match outbound {
+            Some(Outbound::Stanza(xml)) => {
+                self.out.push_str(&xml);
+                // Drain what else is queued so one write carries a burst.
+                while let Some(Ok(more)) = self.receiver.as_mut().map(|r| r.try_recv()) {
+                    match more {
+                        Outbound::Stanza(xml) => self.out.push_str(&xml),
+                        Outbound::Close(condition, text) => {
+                            return self.fail(condition, text.as_deref());
+                        }
+                    }
+                }
+                Next::Continue
+            }
+            Some(Outbound::Close(condition, text)) => self.fail(condition, text.as_deref()),
+            None => Next::Close,
+        }
+    }
+
+    /// Leaves the routing table and tells contacts (done once, at the end).
+    fn finish(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.unbind(handle);
+        }
+    }
+}
+
+/// A fresh random stream id.
+pub(crate) fn new_id() -> String {
+    use rand::Rng;
+    let bytes: [u8; 12] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,41 @@
+//! The XMPP hook points: read this file first if you know XMPP. Each is fired by the xmpp
+//! module; handlers (Rust modules or scriptlets) run in ascending order, and `Flow::Done`
+//! means "handled, skip the default routing". Names follow Prosody's event grammar.
+
+use std::sync::Arc;
+
+use impetus_runtime::HookPoint;
+use impetus_xml::Element;
+use impetus_xmpp_proto::jid::Jid;
+
+use crate::router::SessionHandle;
+
+/// A stanza on its way through the server.
+pub struct StanzaEvent {
+    /// The local session that sent it (c2s), if any.
+    pub session: Option<Arc<SessionHandle>>,
+    /// The sender, as stamped by the server.
+    pub from: Jid,
+    /// The stanza; handlers may rewrite it.
+    pub stanza: Element,
+}
+
+/// A session that was bound or closed.
+pub struct SessionEvent {
+    /// The session.
+    pub session: Arc<SessionHandle>,
+}
+
+/// `stanza/in`: every stanza a local client sends, after `from` is stamped and before
+/// routing. Momentum's `client_{message,presence,iq}_recv` scriptlet callbacks hang here.
+pub static STANZA_IN: HookPoint<StanzaEvent> = HookPoint::new("stanza/in");
+
+/// `stanza/out`: every stanza about to be written to a local session (Momentum's
+/// `before_stanza_send`). `Done` drops it.
+pub static STANZA_OUT: HookPoint<StanzaEvent> = HookPoint::new("stanza/out");
+
+/// `session/bound`: a resource was bound (fired after it is in the routing table).
+pub static SESSION_BOUND: HookPoint<SessionEvent> = HookPoint::new("session/bound");
+
+/// `session/closed`: a bound session ended (after it left the routing table).
+pub static SESSION_CLOSED: HookPoint<SessionEvent> = HookPoint::new("session/closed");

@@ -1,0 +1,162 @@
+//! Routing (RFC 6120 §10, RFC 6121 §8): where a stanza with a stamped `from` and a `to` goes:
+//! the server itself, a local account (bare or full JID, online or offline), or another
+//! server. Errors go back to the sender as stanza errors, never in a loop.
+
+use std::sync::Arc;
+
+use impetus_runtime::Generation;
+use impetus_xml::Element;
+use impetus_xmpp_proto::jid::Jid;
+use impetus_xmpp_proto::ns;
+use impetus_xmpp_proto::stanza::{MessageType, StanzaKind, kind_of, message_type};
+use impetus_xmpp_proto::stanza_error::{StanzaError, StanzaErrorCondition, error_reply};
+
+use crate::iq;
+use crate::offline;
+use crate::router::SessionHandle;
+use crate::state::XmppState;
+
+/// Routes a stanza whose `from` is trusted (stamped by this server).
+pub fn route(state: &XmppState, generation: &Generation, stanza: Element) {
+    let Some(kind) = kind_of(&stanza) else { return };
+    let to = match stanza.attr("to").map(Jid::parse) {
+        Some(Ok(to)) => to,
+        Some(Err(_)) => {
+            return bounce(
+                state,
+                generation,
+                &stanza,
+                StanzaErrorCondition::JidMalformed,
+            );
+        }
+        // No `to`: addressed to the sender's own account (RFC 6120 §10.3).
+        None => match stanza.attr("from").and_then(|f| Jid::parse(f).ok()) {
+            Some(from) => from.bare(),
+            None => return,
+        },
+    };
+    if !state.hosts(to.domain()) {
+        // Federation arrives with the s2s issue; until then remote domains are unreachable.
+        return bounce(
+            state,
+            generation,
+            &stanza,
+            StanzaErrorCondition::RemoteServerNotFound,
+        );
+    }
+    if to.node().is_none() {
+        if to.resource().is_none() && kind == StanzaKind::Iq {
+            iq::dispatch(state, generation, &stanza, &to);
+        }
+        // Messages and presence to the server itself have no recipient here.
+        return;
+    }
+    if to.resource().is_some() {
+        if let Some(session) = state.router.session(&to) {
+            deliver(&session, &stanza);
+            return;
+        }
+        match kind {
+            StanzaKind::Message
+                if !matches!(
+                    message_type(&stanza),
+                    MessageType::Groupchat | MessageType::Error
+                ) => {}
+            StanzaKind::Message | StanzaKind::Iq => {
+                return bounce(
+                    state,
+                    generation,
+                    &stanza,
+                    StanzaErrorCondition::ServiceUnavailable,
+                );
+            }
+            StanzaKind::Presence => return,
+        }
+    }
+    to_bare(state, generation, stanza, kind, &to.bare());
+}
+
+fn to_bare(
+    state: &XmppState,
+    generation: &Generation,
+    stanza: Element,
+    kind: StanzaKind,
+    bare: &Jid,
+) {
+    let sessions = state.router.sessions(bare);
+    if sessions.is_empty() && !state.account_exists(bare) {
+        if kind != StanzaKind::Presence {
+            bounce(
+                state,
+                generation,
+                &stanza,
+                StanzaErrorCondition::ServiceUnavailable,
+            );
+        }
+        return;
+    }
+    match kind {
+        StanzaKind::Iq => {
+            iq::dispatch(state, generation, &stanza, bare);
+        }
+        StanzaKind::Presence => {
+            for session in sessions.iter().filter(|s| s.available().is_some()) {
+                deliver(session, &stanza);
+            }
+        }
+        StanzaKind::Message => match message_type(&stanza) {
+            MessageType::Error => {}
+            MessageType::Groupchat => bounce(
+                state,
+                generation,
+                &stanza,
+                StanzaErrorCondition::ServiceUnavailable,
+            ),
+            kind => {
+                let targets: Vec<_> = sessions
+                    .iter()
+                    .filter(|s| s.available().is_some_and(|a| a.priority >= 0))
+                    .collect();
+                if !targets.is_empty() {
+                    let xml = serialise(&stanza);
+                    for session in targets {
+                        session.send(xml.clone());
+                    }
+                } else if kind != MessageType::Headline {
+                    offline::store(state, generation, bare, stanza);
+                }
+            }
+        },
+    }
+}
+
+/// Sends the stanza to every available resource of `jid`'s account (own-presence broadcast).
+pub fn broadcast_to_own_resources(state: &XmppState, jid: &Jid, stanza: &Element) {
+    let xml = serialise(stanza);
+    for session in state.router.sessions(&jid.bare()) {
+        if session.available().is_some() || session.jid == *jid {
+            session.send(xml.clone());
+        }
+    }
+}
+
+/// Queues a stanza for one session.
+pub fn deliver(session: &Arc<SessionHandle>, stanza: &Element) {
+    session.send(serialise(stanza));
+}
+
+fn serialise(stanza: &Element) -> Arc<str> {
+    Arc::from(stanza.to_string_in(ns::CLIENT))
+}
+
+/// Answers `stanza` with an error from the server, unless it is an error itself.
+pub fn bounce(
+    state: &XmppState,
+    generation: &Generation,
+    stanza: &Element,
+    condition: StanzaErrorCondition,
+) {
+    if let Some(reply) = error_reply(stanza, &StanzaError::new(condition)) {
+        route(state, generation, reply);
+    }
+}
