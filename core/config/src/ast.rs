@@ -169,7 +169,9 @@ impl ScopeNode {
 
     /// Children of one kind (case-insensitive), in file order.
     pub fn children_of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a ScopeNode> {
-        self.children.iter().filter(move |c| c.kind.eq_ignore_case(kind))
+        self.children
+            .iter()
+            .filter(move |c| c.kind.eq_ignore_case(kind))
     }
 
     /// Adds a child scope, merging it into an earlier stanza with the same kind and instance.
@@ -241,7 +243,10 @@ mod tests {
         let mut s = ScopeNode::new("x".into(), None, loc(1), false);
         s.options.push(opt("Idle_Time", "1", 2));
         s.options.push(opt("idle_time", "2", 3));
-        assert_eq!(s.get("IDLE_TIME").and_then(|v| v.value.as_scalar()), Some("2"));
+        assert_eq!(
+            s.get("IDLE_TIME").and_then(|v| v.value.as_scalar()),
+            Some("2")
+        );
         assert!(s.get("other").is_none());
     }
 
@@ -250,13 +255,23 @@ mod tests {
         let mut root = ScopeNode::new("global".into(), None, loc(1), false);
         let mut a = ScopeNode::new("Listener".into(), None, loc(2), false);
         a.options.push(opt("a", "1", 3));
-        a.add_child(ScopeNode::new("Listen".into(), Some(":1".into()), loc(4), false));
+        a.add_child(ScopeNode::new(
+            "Listen".into(),
+            Some(":1".into()),
+            loc(4),
+            false,
+        ));
         let mut b = ScopeNode::new("listener".into(), None, loc(9), true);
         b.options.push(opt("a", "2", 10));
         let mut l = ScopeNode::new("LISTEN".into(), Some(":1".into()), loc(11), true);
         l.options.push(opt("b", "x", 12));
         b.add_child(l);
-        b.add_child(ScopeNode::new("Listen".into(), Some(":2".into()), loc(13), true));
+        b.add_child(ScopeNode::new(
+            "Listen".into(),
+            Some(":2".into()),
+            loc(13),
+            true,
+        ));
         root.add_child(a);
         root.add_child(b);
         assert_eq!(root.children.len(), 1);
@@ -274,8 +289,18 @@ mod tests {
     #[test]
     fn different_instances_do_not_merge() {
         let mut root = ScopeNode::new("global".into(), None, loc(1), false);
-        root.add_child(ScopeNode::new("Domain".into(), Some("a".into()), loc(2), false));
-        root.add_child(ScopeNode::new("Domain".into(), Some("A".into()), loc(3), false));
+        root.add_child(ScopeNode::new(
+            "Domain".into(),
+            Some("a".into()),
+            loc(2),
+            false,
+        ));
+        root.add_child(ScopeNode::new(
+            "Domain".into(),
+            Some("A".into()),
+            loc(3),
+            false,
+        ));
         root.add_child(ScopeNode::new("Domain".into(), None, loc(4), false));
         assert_eq!(root.children.len(), 3);
         assert_eq!(root.children[0].label(), "Domain \"a\"");

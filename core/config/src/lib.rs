@@ -42,6 +42,9 @@ pub mod schema;
 pub mod types;
 pub mod validate;
 
+#[cfg(test)]
+mod testkit;
+
 pub use ast::{Name, OptionNode, ScopeNode, Value, ValueNode};
 pub use diag::{Diagnostic, Location, Severity};
 pub use parse::{load_file, parse_str, parse_value};

@@ -80,7 +80,10 @@ mod tests {
 
     #[test]
     fn bare_words_stay_bare_unless_they_need_quotes() {
-        assert_eq!(scalar("127.0.0.0/8", false).value.to_string(), "127.0.0.0/8");
+        assert_eq!(
+            scalar("127.0.0.0/8", false).value.to_string(),
+            "127.0.0.0/8"
+        );
         assert_eq!(scalar("a b", false).value.to_string(), "\"a b\"");
         assert_eq!(scalar("x/*y", false).value.to_string(), "\"x/*y\"");
         assert_eq!(scalar("", false).value.to_string(), "\"\"");
@@ -107,6 +110,9 @@ mod tests {
                 },
             ),
         ]);
-        assert_eq!(dict.to_string(), "[ uri = \"file:///x\" n = ( a \"b c\" ) ]");
+        assert_eq!(
+            dict.to_string(),
+            "[ uri = \"file:///x\" n = ( a \"b c\" ) ]"
+        );
     }
 }

@@ -136,7 +136,9 @@ impl Schema {
 
     /// The module called `name` (case-insensitive).
     pub fn module(&self, name: &str) -> Option<&ModuleDecl> {
-        self.modules.iter().find(|m| m.name.eq_ignore_ascii_case(name))
+        self.modules
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
     }
 
     fn decls(&self) -> impl Iterator<Item = &ModuleDecl> {
@@ -158,8 +160,11 @@ impl Schema {
         let declared = self.decls().flat_map(|d| d.options);
         let mut found = declared.filter(|o| o.name.eq_ignore_ascii_case(name) && o.valid_in(scope));
         found.next().or_else(|| {
-            self.module(scope)
-                .and_then(|_| MODULE_OPTIONS.iter().find(|o| o.name.eq_ignore_ascii_case(name)))
+            self.module(scope).and_then(|_| {
+                MODULE_OPTIONS
+                    .iter()
+                    .find(|o| o.name.eq_ignore_ascii_case(name))
+            })
         })
     }
 
@@ -168,7 +173,9 @@ impl Schema {
         let mut out: Vec<&OptionSpec> = Vec::new();
         for o in self.options() {
             if !out.iter().any(|x| x.name.eq_ignore_ascii_case(o.name))
-                && self.option_in(o.name, scope).is_some_and(|s| std::ptr::eq(s, o))
+                && self
+                    .option_in(o.name, scope)
+                    .is_some_and(|s| std::ptr::eq(s, o))
             {
                 out.push(o);
             }
@@ -183,7 +190,10 @@ impl Schema {
         for o in self.options().filter(|o| o.name.eq_ignore_ascii_case(name)) {
             out.extend(o.scopes.iter().map(|s| s.to_ascii_lowercase()));
         }
-        if MODULE_OPTIONS.iter().any(|o| o.name.eq_ignore_ascii_case(name)) {
+        if MODULE_OPTIONS
+            .iter()
+            .any(|o| o.name.eq_ignore_ascii_case(name))
+        {
             out.extend(self.modules.iter().map(|m| m.name.to_ascii_lowercase()));
         }
         out.sort();
@@ -194,7 +204,8 @@ impl Schema {
     /// The spec of scope kind `name` when it appears inside scope kind `parent`.
     pub fn child_scope(&self, parent: &str, name: &str) -> Option<&ScopeSpec> {
         self.scopes().find(|s| {
-            s.name.eq_ignore_ascii_case(name) && s.parents.iter().any(|p| p.eq_ignore_ascii_case(parent))
+            s.name.eq_ignore_ascii_case(name)
+                && s.parents.iter().any(|p| p.eq_ignore_ascii_case(parent))
         })
     }
 
@@ -282,13 +293,22 @@ mod tests {
     #[test]
     fn option_lookup_by_scope_is_case_insensitive() {
         let s = Schema::new(&[], &[&XMPP]);
-        assert_eq!(s.option_in("IDLE_TIME", "Listen").map(|o| o.name), Some("idle_time"));
+        assert_eq!(
+            s.option_in("IDLE_TIME", "Listen").map(|o| o.name),
+            Some("idle_time")
+        );
         assert!(s.option_in("idle_time", "global").is_none());
-        assert_eq!(s.option_in("enabled", "XMPP").map(|o| o.ty), Some(ValueType::Bool));
+        assert_eq!(
+            s.option_in("enabled", "XMPP").map(|o| o.ty),
+            Some(ValueType::Bool)
+        );
         assert!(s.option_in("enabled", "listen").is_none());
         assert!(s.is_option("Tls_Ciphers"));
         assert!(!s.is_option("nope"));
-        assert_eq!(s.option_scopes("idle_time"), vec!["listen", "peer", "xmpp_listener"]);
+        assert_eq!(
+            s.option_scopes("idle_time"),
+            vec!["listen", "peer", "xmpp_listener"]
+        );
         assert_eq!(s.option_scopes("debug_level"), vec!["xmpp"]);
     }
 
@@ -296,7 +316,10 @@ mod tests {
     fn options_in_a_scope_are_sorted() {
         let s = Schema::new(&[], &[&XMPP]);
         let names: Vec<&str> = s.options_in("xmpp").iter().map(|o| o.name).collect();
-        assert_eq!(names, vec!["broken", "debug_level", "enabled", "unparsable"]);
+        assert_eq!(
+            names,
+            vec!["broken", "debug_level", "enabled", "unparsable"]
+        );
         let names: Vec<&str> = s.options_in("listen").iter().map(|o| o.name).collect();
         assert_eq!(names, vec!["idle_time", "tls_ciphers"]);
     }
@@ -325,8 +348,14 @@ mod tests {
             ]
         );
         let mut core = Schema::default();
-        core.add_core(ModuleDecl { options: &OPTS[..2], ..XMPP });
+        core.add_core(ModuleDecl {
+            options: &OPTS[..2],
+            ..XMPP
+        });
         assert!(core.check_defaults().is_empty());
-        assert!(MODULE_OPTIONS.iter().all(|o| o.default_value().is_some_and(|v| v.is_ok_and(|v| o.ty.check(&v).is_ok()))));
+        assert!(MODULE_OPTIONS.iter().all(|o| {
+            o.default_value()
+                .is_some_and(|v| v.is_ok_and(|v| o.ty.check(&v).is_ok()))
+        }));
     }
 }

@@ -38,7 +38,11 @@ fn bad_configs_produce_the_expected_diagnostics() {
     let mut failures = Vec::new();
     for conf in &cases {
         let actual = diagnostics(conf);
-        assert!(!actual.is_empty(), "{} produced no diagnostics", conf.display());
+        assert!(
+            !actual.is_empty(),
+            "{} produced no diagnostics",
+            conf.display()
+        );
         let expected_path = conf.with_extension("expected");
         if update {
             fs::write(&expected_path, &actual).expect("write .expected");

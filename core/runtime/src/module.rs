@@ -25,6 +25,10 @@ pub struct Protocol {
     pub status: &'static str,
 }
 
+/// Builds a module instance from its resolved configuration, registering what it provides.
+pub type ConfigureFn =
+    fn(&ModuleContext<'_>, &mut Registrar) -> Result<Arc<dyn Module>, Vec<Diagnostic>>;
+
 /// What a module crate exports as `pub static MODULE`.
 pub struct ModuleSpec {
     /// Name, singleton flag, provided scopes, dependencies and options, for the config schema.
@@ -32,8 +36,7 @@ pub struct ModuleSpec {
     /// Protocols implemented (README table, disco).
     pub protocols: &'static [Protocol],
     /// Builds a module instance from its resolved configuration.
-    pub configure:
-        fn(&ModuleContext<'_>, &mut Registrar) -> Result<Arc<dyn Module>, Vec<Diagnostic>>,
+    pub configure: ConfigureFn,
 }
 
 /// A configured module instance.

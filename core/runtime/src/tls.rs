@@ -31,6 +31,10 @@ pub enum ClientVerify {
     Require,
 }
 
+/// A per-domain certificate chosen by SNI: (domain, certificate, key; the key defaults to the
+/// certificate file).
+pub type SniCertificate = (String, PathBuf, Option<PathBuf>);
+
 /// The TLS options in force for one connection, after Peer/Listen/listener fallback.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct TlsSettings {
@@ -46,8 +50,8 @@ pub struct TlsSettings {
     pub verify: ClientVerify,
     /// ALPN protocols to accept (e.g. `xmpp-client` for XEP-0368 direct TLS).
     pub alpn: Vec<Vec<u8>>,
-    /// Per-domain certificates chosen by SNI: (domain, cert, key).
-    pub sni: Vec<(String, PathBuf, Option<PathBuf>)>,
+    /// Per-domain certificates chosen by SNI.
+    pub sni: Vec<SniCertificate>,
     /// Generate a self-signed certificate at `certificate`/`key` when missing (sample config only).
     pub self_signed_fallback: Option<Vec<String>>,
 }

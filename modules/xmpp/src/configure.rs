@@ -9,7 +9,7 @@ use impetus_config::types::Dict;
 use impetus_config::{Config, Diagnostic, FromValue, ScopeNode};
 use impetus_runtime::auth::{AuthParams, AuthSource};
 use impetus_runtime::listener::{ListenRegistration, SocketOptions};
-use impetus_runtime::tls::TlsCache;
+use impetus_runtime::tls::{SniCertificate, TlsCache};
 use impetus_runtime::{Module, ModuleContext, Registrar};
 use impetus_xmpp_proto::ns;
 
@@ -153,10 +153,7 @@ fn open_source(
 fn domains(
     config: &Config,
     diagnostics: &mut Vec<Diagnostic>,
-) -> (
-    BTreeSet<String>,
-    Vec<(String, std::path::PathBuf, Option<std::path::PathBuf>)>,
-) {
+) -> (BTreeSet<String>, Vec<SniCertificate>) {
     let mut hosts = BTreeSet::new();
     let mut sni = Vec::new();
     for (name, node) in config.domains() {

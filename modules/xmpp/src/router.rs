@@ -5,7 +5,7 @@
 //! reloads. A multi-node deployment replaces it behind the same methods.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -105,9 +105,7 @@ impl Default for Router {
 
 impl Router {
     fn shard(&self, bare: &Jid) -> &Shard {
-        let mut hasher = self.hasher.build_hasher();
-        bare.hash(&mut hasher);
-        &self.shards[(hasher.finish() as usize) % SHARDS]
+        &self.shards[(self.hasher.hash_one(bare) as usize) % SHARDS]
     }
 
     /// Adds a bound session; returns the session it replaces (same full JID), if any.

@@ -2,12 +2,11 @@
 //! sources opened from the listeners' auth parameters, and the long-lived router and TLS cache.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use impetus_runtime::Generation;
 use impetus_runtime::auth::{AuthParams, AuthSource, CredentialBackend};
-use impetus_runtime::tls::TlsCache;
+use impetus_runtime::tls::{SniCertificate, TlsCache};
 use impetus_storage::Store;
 use impetus_xmpp_proto::jid::Jid;
 use parking_lot::Mutex;
@@ -19,8 +18,8 @@ use crate::router::Router;
 pub struct XmppState {
     /// Domains with `XMPP_Role = "server"` (display names, lowercase).
     pub hosts: BTreeSet<String>,
-    /// Per-domain certificates chosen by SNI: (domain, certificate, key).
-    pub sni: Vec<(String, PathBuf, Option<PathBuf>)>,
+    /// Per-domain certificates chosen by SNI.
+    pub sni: Vec<SniCertificate>,
     /// Credential sources by auth parameters, opened once per generation.
     pub sources: Mutex<HashMap<AuthParams, AuthSource>>,
     /// The session table (process-wide).

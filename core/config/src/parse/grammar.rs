@@ -4,7 +4,7 @@ use crate::ast::{Name, OptionNode, ScopeNode};
 use crate::diag::{Diagnostic, Location};
 use crate::parse::include::Loader;
 use crate::parse::lexer::{Lexer, Tok};
-use crate::parse::value::{is_name, value};
+use crate::parse::value::{MAX_DEPTH, is_name, value};
 
 /// Parses the items of one file into a scope, asking the loader to splice includes.
 pub(crate) struct Parser<'a, 'l> {
@@ -41,16 +41,16 @@ impl Parser<'_, '_> {
                     ));
                 }
                 (Tok::Punct('}'), None) => {
-                    return Err(Diagnostic::error(t.loc, "unexpected '}' with no open scope"));
+                    return Err(Diagnostic::error(
+                        t.loc,
+                        "unexpected '}' with no open scope",
+                    ));
                 }
                 (Tok::Word(w), _) if is_name(&w) => self.item(Name::new(w), t.loc, target)?,
                 (other, _) => {
                     return Err(Diagnostic::error(
                         t.loc,
-                        format!(
-                            "expected an option or scope name, got {}",
-                            other.describe()
-                        ),
+                        format!("expected an option or scope name, got {}", other.describe()),
                     ));
                 }
             }
@@ -72,7 +72,7 @@ impl Parser<'_, '_> {
         if let Some(instance) = self.scope_instance()? {
             return self.scope(name, Some(instance), at, target);
         }
-        let value = value(&mut self.lex, name.as_str())?;
+        let value = value(&mut self.lex, name.as_str(), 0)?;
         target.options.push(OptionNode {
             name,
             value,
@@ -108,16 +108,25 @@ impl Parser<'_, '_> {
         at: Location,
         target: &mut ScopeNode,
     ) -> Result<(), Diagnostic> {
+        if self.loader.depth >= MAX_DEPTH {
+            return Err(Diagnostic::error(
+                at,
+                format!("scopes are nested more than {MAX_DEPTH} levels deep"),
+            ));
+        }
         let mut node = ScopeNode::new(kind, instance, at, self.readonly);
         let kind = node.kind.to_string();
         let loc = node.location.clone();
-        self.items(
+        self.loader.depth += 1;
+        let parsed = self.items(
             &mut node,
             Some(Open {
                 kind: &kind,
                 at: &loc,
             }),
-        )?;
+        );
+        self.loader.depth -= 1;
+        parsed?;
         target.add_child(node);
         Ok(())
     }
@@ -160,11 +169,17 @@ mod tests {
     }
 
     fn err(src: &str) -> Vec<String> {
-        parse_str(src, "t.conf").1.iter().map(ToString::to_string).collect()
+        parse_str(src, "t.conf")
+            .1
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     fn scalar(tree: &ScopeNode, name: &str) -> Option<String> {
-        tree.get(name).and_then(|v| v.value.as_scalar()).map(str::to_string)
+        tree.get(name)
+            .and_then(|v| v.value.as_scalar())
+            .map(str::to_string)
     }
 
     #[test]
@@ -202,7 +217,10 @@ mod tests {
     fn option_values_can_be_arrays_and_dicts() {
         let t = ok("r = ( 127.0.0.0/8 10.0.0.0/24 )\nAuthPlainParameters [ uri = \"file:///x\" ]");
         assert!(matches!(t.get("R").map(|v| &v.value), Some(Value::Array(a)) if a.len() == 2));
-        assert!(matches!(t.get("authplainparameters").map(|v| &v.value), Some(Value::Dict(_))));
+        assert!(matches!(
+            t.get("authplainparameters").map(|v| &v.value),
+            Some(Value::Dict(_))
+        ));
     }
 
     #[test]
@@ -241,6 +259,22 @@ mod tests {
         assert_eq!(
             err("include { }"),
             vec!["t.conf:1:9: expected a file name after 'include', got '{'"]
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = "s {".repeat(5000);
+        assert_eq!(
+            err(&src),
+            vec!["t.conf:1:301: scopes are nested more than 100 levels deep"]
+        );
+        let ok_depth = format!("{}{}", "s {".repeat(100), "}".repeat(100));
+        assert!(err(&ok_depth).is_empty());
+        let values = format!("a = {}", "(".repeat(5000));
+        assert_eq!(
+            err(&values),
+            vec!["t.conf:1:105: values are nested more than 100 levels deep"]
         );
     }
 

@@ -46,6 +46,8 @@ pub(crate) struct Loader {
     pub(crate) diags: Vec<Diagnostic>,
     /// (canonical path, displayed name) of each file currently open.
     stack: Vec<(PathBuf, Arc<str>)>,
+    /// How many scopes are open, across included files (bounded by `MAX_DEPTH`).
+    pub(crate) depth: usize,
 }
 
 impl Loader {
@@ -71,27 +73,48 @@ impl Loader {
     }
 
     /// Reads and parses the file at `path` (relative to the process, not to another file).
-    pub(crate) fn parse_file(&mut self, path: &Path, readonly: bool, target: &mut ScopeNode) -> Result<(), IncludeError> {
+    pub(crate) fn parse_file(
+        &mut self,
+        path: &Path,
+        readonly: bool,
+        target: &mut ScopeNode,
+    ) -> Result<(), IncludeError> {
         let src = fs::read_to_string(path).map_err(|e| IncludeError::io(path, e))?;
         self.parse_source(&src, path.to_string_lossy().into(), readonly, target);
         Ok(())
     }
 
     /// Handles `include "raw"` written at `at`, splicing the items into `target`.
-    pub(crate) fn include(&mut self, raw: &str, readonly: bool, at: &Location, target: &mut ScopeNode) {
+    pub(crate) fn include(
+        &mut self,
+        raw: &str,
+        readonly: bool,
+        at: &Location,
+        target: &mut ScopeNode,
+    ) {
         let base = Path::new(&*at.file).parent().unwrap_or(Path::new(""));
         let files = match expand(&base.join(raw)) {
             Ok(files) => files,
-            Err(e) => return self.diags.push(Diagnostic::error(at.clone(), e.to_string())),
+            Err(e) => {
+                return self
+                    .diags
+                    .push(Diagnostic::error(at.clone(), e.to_string()));
+            }
         };
         for file in files {
             if let Err(e) = self.include_file(&file, readonly, target) {
-                self.diags.push(Diagnostic::error(at.clone(), e.to_string()));
+                self.diags
+                    .push(Diagnostic::error(at.clone(), e.to_string()));
             }
         }
     }
 
-    fn include_file(&mut self, path: &Path, readonly: bool, target: &mut ScopeNode) -> Result<(), IncludeError> {
+    fn include_file(
+        &mut self,
+        path: &Path,
+        readonly: bool,
+        target: &mut ScopeNode,
+    ) -> Result<(), IncludeError> {
         let canon = canonical(path);
         if let Some(pos) = self.stack.iter().position(|(c, _)| *c == canon) {
             let chain: Vec<&str> = self.stack[pos..]
@@ -167,7 +190,11 @@ mod tests {
         write(dir.path(), "d/sub/x.conf", "v = sub");
         let (t, d) = parse_in(dir.path(), "include d");
         assert!(d.is_empty(), "{d:?}");
-        let vs: Vec<&str> = t.options.iter().filter_map(|o| o.value.value.as_scalar()).collect();
+        let vs: Vec<&str> = t
+            .options
+            .iter()
+            .filter_map(|o| o.value.value.as_scalar())
+            .collect();
         assert_eq!(vs, vec!["first", "1", "second"]);
     }
 
@@ -178,7 +205,11 @@ mod tests {
         write(dir.path(), "more.conf", "s { b 2 }");
         let (t, d) = parse_in(dir.path(), "readonly_include ro.conf\nc 3");
         assert!(d.is_empty(), "{d:?}");
-        let ro: Vec<(&str, bool)> = t.options.iter().map(|o| (o.name.as_str(), o.readonly)).collect();
+        let ro: Vec<(&str, bool)> = t
+            .options
+            .iter()
+            .map(|o| (o.name.as_str(), o.readonly))
+            .collect();
         assert_eq!(ro, vec![("a", true), ("c", false)]);
         assert!(t.children[0].readonly && t.children[0].options[0].readonly);
     }
@@ -204,7 +235,11 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!(
             d[0],
-            format!("{}:2:1: file not found: {}", main.to_string_lossy(), nope.to_string_lossy())
+            format!(
+                "{}:2:1: file not found: {}",
+                main.to_string_lossy(),
+                nope.to_string_lossy()
+            )
         );
     }
 
@@ -215,7 +250,9 @@ mod tests {
         let (t, d) = parse_in(dir.path(), "include bad.conf\nb 1\n'");
         assert_eq!(d.len(), 2, "{d:?}");
         assert!(d[0].ends_with("bad.conf:1:4: expected '}' to close scope 'a' opened at 1:1"));
-        assert!(d[1].ends_with("main.conf:3:1: unexpected character \"'\" (strings use double quotes)"));
+        assert!(
+            d[1].ends_with("main.conf:3:1: unexpected character \"'\" (strings use double quotes)")
+        );
         assert!(t.get("b").is_some());
     }
 }

@@ -191,31 +191,50 @@ fn token(i: Span<'_>) -> LexResult<'_, (Span<'_>, Tok)> {
 /// A lazy token stream with unbounded lookahead. A lexing error is reported only when the
 /// bad input becomes the next token, so statements before it still parse.
 pub(crate) struct Lexer<'a> {
+    src: &'a str,
     rest: Span<'a>,
     file: Arc<str>,
     buf: VecDeque<Token>,
     error: Option<Diagnostic>,
+    /// The last located position (byte offset, line, column), so columns are computed
+    /// incrementally instead of rescanning long lines.
+    mark: (usize, u32, u32),
 }
 
 impl<'a> Lexer<'a> {
     /// Lexes `src`, reporting locations in `file`.
     pub(crate) fn new(src: &'a str, file: Arc<str>) -> Self {
         Lexer {
+            src,
             rest: Span::new(src),
             file,
             buf: VecDeque::new(),
             error: None,
+            mark: (0, 1, 1),
         }
     }
 
-    fn location(&self, at: Span<'_>) -> Location {
-        let col = u32::try_from(at.get_utf8_column()).unwrap_or(u32::MAX);
-        Location::new(self.file.clone(), at.location_line(), col)
+    fn location(&mut self, at: Span<'_>) -> Location {
+        let (offset, line) = (at.location_offset(), at.location_line());
+        let (m_offset, m_line, m_col) = self.mark;
+        let col = match self.src.get(m_offset..offset) {
+            Some(between) if line == m_line => {
+                let n = u32::try_from(between.chars().count()).unwrap_or(u32::MAX);
+                m_col.saturating_add(n)
+            }
+            _ => u32::try_from(at.get_utf8_column()).unwrap_or(u32::MAX),
+        };
+        self.mark = (offset, line, col);
+        Location::new(self.file.clone(), line, col)
     }
 
     fn fill(&mut self, n: usize) {
         while self.buf.len() <= n {
-            if let Some(last) = self.buf.back().filter(|t| matches!(t.tok, Tok::Eof | Tok::Invalid)) {
+            if let Some(last) = self
+                .buf
+                .back()
+                .filter(|t| matches!(t.tok, Tok::Eof | Tok::Invalid))
+            {
                 let end = last.clone();
                 self.buf.push_back(end);
                 continue;
@@ -223,7 +242,8 @@ impl<'a> Lexer<'a> {
             let token = match token(self.rest) {
                 Ok((rest, (at, tok))) => {
                     self.rest = rest;
-                    Token { tok, loc: self.location(at) }
+                    let loc = self.location(at);
+                    Token { tok, loc }
                 }
                 Err(nom::Err::Error(e) | nom::Err::Failure(e)) => self.invalid(e.at, e.message),
                 Err(nom::Err::Incomplete(_)) => self.invalid(self.rest, "unexpected input"),
@@ -235,7 +255,10 @@ impl<'a> Lexer<'a> {
     fn invalid(&mut self, at: Span<'_>, message: &str) -> Token {
         let loc = self.location(at);
         self.error = Some(Diagnostic::error(loc.clone(), message));
-        Token { tok: Tok::Invalid, loc }
+        Token {
+            tok: Tok::Invalid,
+            loc,
+        }
     }
 
     fn checked(&self, t: &Token) -> Result<(), Diagnostic> {
@@ -341,6 +364,17 @@ mod tests {
     fn unicode_columns_count_characters() {
         let toks = lex_all("\"é\" x").expect("lexes");
         assert_eq!(toks[1].2, 5);
+        let toks = lex_all("ü a\n  é b /* ö */ c").expect("lexes");
+        let cols: Vec<(u32, u32)> = toks.iter().map(|t| (t.1, t.2)).collect();
+        assert_eq!(cols, vec![(1, 1), (1, 3), (2, 3), (2, 5), (2, 15)]);
+    }
+
+    #[test]
+    fn long_lines_lex_in_linear_time() {
+        let src = "a ".repeat(50_000);
+        let toks = lex_all(&src).expect("lexes");
+        assert_eq!(toks.len(), 50_000);
+        assert_eq!(toks[49_999].2, 99_999);
     }
 
     #[test]
@@ -376,7 +410,10 @@ mod tests {
         assert_eq!(lx.next_token().map(|t| t.tok), Ok(w("b")));
         assert!(lx.peek(0).is_err());
         let e = lx.next_token().expect_err("bad");
-        assert_eq!(e.to_string(), "t:1:5: unexpected character \"'\" (strings use double quotes)");
+        assert_eq!(
+            e.to_string(),
+            "t:1:5: unexpected character \"'\" (strings use double quotes)"
+        );
     }
 
     #[test]

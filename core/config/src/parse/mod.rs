@@ -13,9 +13,13 @@ use crate::diag::{Diagnostic, Location};
 
 pub(crate) use value::is_name;
 
-
 fn root(file: &str) -> ScopeNode {
-    ScopeNode::new("global".into(), None, Location::new(file.into(), 1, 1), false)
+    ScopeNode::new(
+        "global".into(),
+        None,
+        Location::new(file.into(), 1, 1),
+        false,
+    )
 }
 
 /// Parses `src` as the file `file`; includes are resolved relative to `file`'s directory.
@@ -55,6 +59,68 @@ mod tests {
             diags[0].to_string(),
             "file not found: /nonexistent/impetus.conf"
         );
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        const PIECES: &[&str] = &[
+            "a",
+            "Listen",
+            "Peer",
+            "lst",
+            "srv",
+            "domain",
+            " ",
+            "\n",
+            "\"",
+            "\\",
+            "{",
+            "}",
+            "(",
+            ")",
+            "[",
+            "]",
+            "=",
+            "#",
+            "/",
+            "*",
+            ";",
+            "'",
+            "*:1",
+            "10.0.0.0/8",
+            "none",
+            "/*",
+            "*/",
+            "é",
+            "include",
+            "x.conf",
+            "0660",
+            "64k",
+            "60/3",
+            "/(/",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let schema = crate::testkit::schema();
+        for _ in 0..3000 {
+            let mut src = String::new();
+            for _ in 0..(seed % 40) {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                src.push_str(PIECES[(seed >> 33) as usize % PIECES.len()]);
+            }
+            let (tree, _) = parse_str(&src, "/nonexistent/fuzz.conf");
+            let (config, _) = crate::validate(tree, &schema);
+            let _ = config.dump();
+            let _ = config.domain("example.com").get::<Option<String>>("secret");
+            for l in config.scopes("lst") {
+                for listen in config.listener(l).listens() {
+                    let _ = listen
+                        .resolve(None)
+                        .get::<crate::types::Seconds>("idle_time");
+                }
+            }
+        }
     }
 
     #[test]

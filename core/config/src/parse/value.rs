@@ -4,6 +4,9 @@ use crate::ast::{Name, Value, ValueNode};
 use crate::diag::{Diagnostic, Location};
 use crate::parse::lexer::{Lexer, Tok};
 
+/// How deeply scopes, and separately arrays/dictionaries, may nest.
+pub(crate) const MAX_DEPTH: usize = 100;
+
 /// True for option, scope and dictionary-key names: a letter or `_`, then letters, digits, `_`.
 pub(crate) fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
@@ -13,24 +16,32 @@ pub(crate) fn is_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Parses one value; `after` names what it belongs to, for "expected a value after '…'".
-pub(crate) fn value(lex: &mut Lexer<'_>, after: &str) -> Result<ValueNode, Diagnostic> {
+/// Parses one value; `after` names what it belongs to, for "expected a value after '…'";
+/// `depth` counts the arrays and dictionaries around it.
+pub(crate) fn value(
+    lex: &mut Lexer<'_>,
+    after: &str,
+    depth: usize,
+) -> Result<ValueNode, Diagnostic> {
     let t = lex.next_token()?;
+    if depth >= MAX_DEPTH {
+        return Err(Diagnostic::error(
+            t.loc,
+            format!("values are nested more than {MAX_DEPTH} levels deep"),
+        ));
+    }
     let value = match t.tok {
         Tok::Word(text) => Value::Scalar {
             text,
             quoted: false,
         },
         Tok::Quoted(text) => Value::Scalar { text, quoted: true },
-        Tok::Punct('(') => array(lex, &t.loc)?,
-        Tok::Punct('[') => dict(lex, &t.loc)?,
+        Tok::Punct('(') => array(lex, &t.loc, depth + 1)?,
+        Tok::Punct('[') => dict(lex, &t.loc, depth + 1)?,
         other => {
             return Err(Diagnostic::error(
                 t.loc,
-                format!(
-                    "expected a value after '{after}', got {}",
-                    other.describe()
-                ),
+                format!("expected a value after '{after}', got {}", other.describe()),
             ));
         }
     };
@@ -40,7 +51,7 @@ pub(crate) fn value(lex: &mut Lexer<'_>, after: &str) -> Result<ValueNode, Diagn
     })
 }
 
-fn array(lex: &mut Lexer<'_>, open: &Location) -> Result<Value, Diagnostic> {
+fn array(lex: &mut Lexer<'_>, open: &Location, depth: usize) -> Result<Value, Diagnostic> {
     let mut items = Vec::new();
     loop {
         let next = lex.peek(0)?;
@@ -59,11 +70,11 @@ fn array(lex: &mut Lexer<'_>, open: &Location) -> Result<Value, Diagnostic> {
                 ),
             ));
         }
-        items.push(value(lex, "(")?);
+        items.push(value(lex, "(", depth)?);
     }
 }
 
-fn dict(lex: &mut Lexer<'_>, open: &Location) -> Result<Value, Diagnostic> {
+fn dict(lex: &mut Lexer<'_>, open: &Location, depth: usize) -> Result<Value, Diagnostic> {
     let mut entries = Vec::new();
     loop {
         let t = lex.next_token()?;
@@ -86,14 +97,14 @@ fn dict(lex: &mut Lexer<'_>, open: &Location) -> Result<Value, Diagnostic> {
         if lex.peek(0)?.tok == Tok::Punct('=') {
             lex.next_token()?;
         }
-        let v = value(lex, &key)?;
+        let v = value(lex, &key, depth)?;
         entries.push((Name::new(key), v));
     }
 }
 
 /// Parses a complete value from text (used for defaults), rejecting anything after it.
 pub(crate) fn value_only(lex: &mut Lexer<'_>) -> Result<ValueNode, Diagnostic> {
-    let v = value(lex, "=")?;
+    let v = value(lex, "=", 0)?;
     let t = lex.next_token()?;
     if t.tok != Tok::Eof {
         return Err(Diagnostic::error(
@@ -166,10 +177,16 @@ mod tests {
             parse("[ a = ]"),
             Err("t:1:7: expected a value after 'a', got ']'".into())
         );
-        assert_eq!(parse("1 2"), Err("t:1:3: unexpected '2' after the value".into()));
+        assert_eq!(
+            parse("1 2"),
+            Err("t:1:3: unexpected '2' after the value".into())
+        );
         assert_eq!(
             parse("( a"),
-            Err("t:1:4: expected a value or ')' to close the array opened at 1:1, got end of file".into())
+            Err(
+                "t:1:4: expected a value or ')' to close the array opened at 1:1, got end of file"
+                    .into()
+            )
         );
     }
 }

@@ -59,7 +59,8 @@ impl Config {
             .iter()
             .filter_map(|node| {
                 let decl = self.schema.module(node.kind.as_str())?;
-                let instance = (!decl.singleton).then(|| node.instance.as_deref().unwrap_or(decl.name));
+                let instance =
+                    (!decl.singleton).then(|| node.instance.as_deref().unwrap_or(decl.name));
                 Some(ModuleStanza {
                     name: decl.name,
                     instance,
@@ -82,5 +83,56 @@ impl Config {
     /// A listener scope (`xmpp_listener`, …) and its `Listen` / `Peer` children.
     pub fn listener<'a>(&'a self, node: &'a ScopeNode) -> ListenerView<'a> {
         ListenerView::new(self, node)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::{schema, tree};
+    use crate::types::Seconds;
+    use crate::validate;
+
+    #[test]
+    fn modules_scopes_and_module_chain() {
+        let (c, d) = validate(
+            tree(
+                "srv { debug_level DEBUG }\nlg {}\nlg \"b\" { enabled = false }\nlst { idle_time 3 }\nflag = yes",
+            ),
+            &schema(),
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let mods: Vec<(&str, Option<&str>)> =
+            c.modules().iter().map(|m| (m.name, m.instance)).collect();
+        assert_eq!(
+            mods,
+            vec![("srv", None), ("lg", Some("lg")), ("lg", Some("b"))]
+        );
+        let b = c.modules()[2].node;
+        assert_eq!(c.module(b).get::<bool>("enabled"), Ok(false));
+        assert_eq!(
+            c.module(b).get::<bool>("flag"),
+            Ok(true),
+            "falls back to global"
+        );
+        assert_eq!(c.global().get::<bool>("flag"), Ok(true));
+        assert_eq!(c.scopes("LST").count(), 1);
+        assert_eq!(c.scopes("lg").count(), 2);
+        let lst = c.scopes("lst").next().expect("lst");
+        assert_eq!(c.listener(lst).node().kind.as_str(), "lst");
+        assert_eq!(
+            c.listener(lst)
+                .resolve_listener()
+                .get::<Seconds>("idle_time"),
+            Ok(Seconds(3))
+        );
+        assert_eq!(c.root().kind.as_str(), "global");
+        assert!(c.schema_arc().module("lg").is_some());
+        assert!(c.schema().module("srv").is_some());
+    }
+
+    #[test]
+    fn config_is_send_sync_static() {
+        fn assert_bounds<T: Send + Sync + 'static>() {}
+        assert_bounds::<crate::Config>();
     }
 }

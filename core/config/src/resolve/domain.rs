@@ -26,8 +26,11 @@ impl Config {
             format!("{XMPP_PREFIX}{name}")
         };
         let named = |n: &str| {
-            self.scopes("domain")
-                .find(move |d| d.instance.as_deref().is_some_and(|i| i.eq_ignore_ascii_case(n)))
+            self.scopes("domain").find(move |d| {
+                d.instance
+                    .as_deref()
+                    .is_some_and(|i| i.eq_ignore_ascii_case(n))
+            })
         };
         let mut chain: Vec<&ScopeNode> = Vec::new();
         chain.extend(named(&prefixed));
@@ -96,7 +99,10 @@ mod tests {
             labels(&c.domain("#xmpp#example.com"))[..2],
             ["Domain \"#xmpp#Example.com\"", "Domain \"example.com\""]
         );
-        assert_eq!(labels(&c.domain("nowhere.org")), vec!["Domain \"/.*/\"", "global"]);
+        assert_eq!(
+            labels(&c.domain("nowhere.org")),
+            vec!["Domain \"/.*/\"", "global"]
+        );
     }
 
     #[test]

@@ -17,9 +17,18 @@ impl Config {
         out
     }
 
-    fn dump_scope(&self, out: &mut String, node: &ScopeNode, ancestors: &[&ScopeNode], kind: &str, depth: usize) {
+    fn dump_scope(
+        &self,
+        out: &mut String,
+        node: &ScopeNode,
+        ancestors: &[&ScopeNode],
+        kind: &str,
+        depth: usize,
+    ) {
         let indent = "  ".repeat(depth);
-        let chain: Vec<&ScopeNode> = std::iter::once(node).chain(ancestors.iter().rev().copied()).collect();
+        let chain: Vec<&ScopeNode> = std::iter::once(node)
+            .chain(ancestors.iter().rev().copied())
+            .collect();
         let resolved = Resolved::new(chain, self.schema());
         let mut names: Vec<String> = self
             .schema()
@@ -63,7 +72,60 @@ impl Config {
             .then(|| schema.module(child.kind.as_str()).map(|m| m.name))
             .flatten();
         module
-            .or_else(|| schema.child_scope(parent, child.kind.as_str()).map(|s| s.name))
+            .or_else(|| {
+                schema
+                    .child_scope(parent, child.kind.as_str())
+                    .map(|s| s.name)
+            })
             .map_or_else(|| child.kind.key(), str::to_string)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::{schema, tree};
+    use crate::validate;
+
+    #[test]
+    fn dump_marks_sources() {
+        let (c, d) = validate(
+            tree(
+                "srv {}\nlst { idle_time 9 Listen \"*:1\" { listen_backlog 4 Peer \"10.0.0.0/8\" {} } }\nmystery = 1",
+            ),
+            &schema(),
+        );
+        assert_eq!(d.len(), 1, "mystery is unknown");
+        let expected = "\
+# effective configuration
+flag = false  # default
+mystery = 1
+
+srv {
+  debug_level = ERROR  # default
+  enabled = true  # default
+}
+
+lst {
+  idle_time = 9
+  listen_backlog = 500  # default
+  Listen \"*:1\" {
+    idle_time = 9  # from lst
+    listen_backlog = 4
+    Peer \"10.0.0.0/8\" {
+      idle_time = 9  # from lst
+    }
+  }
+}
+";
+        assert_eq!(c.dump(), expected);
+    }
+
+    #[test]
+    fn dump_of_unknown_scopes_shows_what_is_set() {
+        let (c, _) = validate(tree("odd \"x\" { a = ( 1 2 ) }\nlg { }"), &schema());
+        assert_eq!(
+            c.dump(),
+            "# effective configuration\nflag = false  # default\n\nodd \"x\" {\n  a = ( 1 2 )\n}\n\nlg {\n  debug_level = ERROR  # default\n  enabled = true  # default\n  # needed is not set\n}\n"
+        );
     }
 }

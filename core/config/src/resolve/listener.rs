@@ -81,14 +81,21 @@ impl<'a> ListenView<'a> {
 /// The `Peer` child of `scope` with the longest prefix containing `peer`; ties go to the
 /// first in file order.
 fn best_peer(scope: &ScopeNode, peer: Option<IpAddr>) -> Option<&ScopeNode> {
-    let loopback = [IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)];
+    let loopback = [
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(Ipv6Addr::LOCALHOST),
+    ];
     let candidates: &[IpAddr] = match &peer {
         Some(ip) => std::slice::from_ref(ip),
         None => &loopback,
     };
     let mut best: Option<(u8, &ScopeNode)> = None;
     for node in scope.children_of_kind("peer") {
-        let Some(cidr) = node.instance.as_deref().and_then(|i| i.parse::<PeerCidr>().ok()) else {
+        let Some(cidr) = node
+            .instance
+            .as_deref()
+            .and_then(|i| i.parse::<PeerCidr>().ok())
+        else {
             continue;
         };
         let len = cidr.prefix_len();
@@ -124,8 +131,14 @@ mod tests {
         assert_eq!(instance(best_peer(&t, ip("10.0.0.1"))), Some("10.0.0.1"));
         assert_eq!(instance(best_peer(&t, ip("10.0.9.9"))), Some("10.0.0.0/16"));
         assert_eq!(instance(best_peer(&t, ip("10.9.9.9"))), Some("10.0.0.0/8"));
-        assert_eq!(instance(best_peer(&t, ip("::ffff:10.0.0.1"))), Some("10.0.0.1"));
-        assert_eq!(instance(best_peer(&t, ip("2001:db8::5"))), Some("2001:db8::/32"));
+        assert_eq!(
+            instance(best_peer(&t, ip("::ffff:10.0.0.1"))),
+            Some("10.0.0.1")
+        );
+        assert_eq!(
+            instance(best_peer(&t, ip("2001:db8::5"))),
+            Some("2001:db8::/32")
+        );
         assert_eq!(instance(best_peer(&t, ip("192.0.2.1"))), None);
     }
 

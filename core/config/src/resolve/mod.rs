@@ -58,13 +58,15 @@ impl<'a> Resolved<'a> {
     pub fn get<T: FromValue>(&self, name: &str) -> Result<T, Diagnostic> {
         if let Some(v) = self.get_raw(name) {
             return T::from_value(v).map_err(|m| {
-                Diagnostic::error(v.location.clone(), format!("invalid value for '{name}': {m}"))
+                Diagnostic::error(
+                    v.location.clone(),
+                    format!("invalid value for '{name}': {m}"),
+                )
             });
         }
         match self.spec(name).and_then(OptionSpec::default_value) {
-            Some(Ok(v)) => T::from_value(&v).map_err(|m| {
-                Diagnostic::error(None, format!("invalid default for '{name}': {m}"))
-            }),
+            Some(Ok(v)) => T::from_value(&v)
+                .map_err(|m| Diagnostic::error(None, format!("invalid default for '{name}': {m}"))),
             Some(Err(d)) => Err(d),
             None => T::absent().ok_or_else(|| {
                 let here = self.chain.first();
@@ -77,5 +79,64 @@ impl<'a> Resolved<'a> {
                 )
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Resolved;
+    use crate::testkit::{Opts, schema, tree};
+    use crate::types::Seconds;
+
+    #[test]
+    fn first_setter_wins_then_default_then_absent() {
+        let s = schema();
+        let t = tree(
+            "flag on\nlst { idle_time 7 idle_time 8 }\ndomain x { secret = \"s\" }\nlg { needed = yes }",
+        );
+        let lst = &t.children[0];
+        let r = Resolved::new(vec![lst, &t], &s);
+        assert_eq!(r.chain().len(), 2);
+        assert_eq!(r.get::<Seconds>("IDLE_TIME"), Ok(Seconds(8)));
+        assert_eq!(
+            r.get_raw("flag").and_then(|v| v.value.as_scalar()),
+            Some("on")
+        );
+        assert!(std::ptr::eq(
+            r.find("flag").map(|(n, _)| n).expect("set"),
+            &t
+        ));
+        assert_eq!(r.get::<u32>("listen_backlog"), Ok(500));
+        assert_eq!(r.get::<Option<String>>("secret"), Ok(None));
+        assert_eq!(r.get::<Option<String>>("undeclared"), Ok(None));
+        let o =
+            Opts::read(&Resolved::new(vec![&t.children[2], &t.children[1], &t], &s)).expect("read");
+        assert_eq!(
+            (o.idle_time, o.listen_backlog, o.flag),
+            (Seconds(0), 500, true)
+        );
+        assert_eq!((o.secret.as_deref(), o.needed.as_str()), (Some("s"), "yes"));
+    }
+
+    #[test]
+    fn missing_required_option_names_the_scope() {
+        let s = schema();
+        let t = tree("lg \"a\" {}");
+        let r = Resolved::new(vec![&t.children[0], &t], &s);
+        assert_eq!(
+            r.get::<String>("needed").map_err(|d| d.to_string()),
+            Err("t.conf:1:1: missing required option 'needed' in scope 'lg \"a\"'".into())
+        );
+        assert!(Opts::read(&r).is_err());
+    }
+
+    #[test]
+    fn spec_prefers_the_one_valid_in_the_first_scope() {
+        let s = schema();
+        let t = tree("lst {}");
+        let r = Resolved::new(vec![&t.children[0]], &s);
+        assert_eq!(r.spec("idle_time").map(|o| o.default), Some(Some("0")));
+        assert_eq!(r.spec("flag").map(|o| o.name), Some("flag"));
+        assert!(r.spec("nothing").is_none());
     }
 }

@@ -68,7 +68,10 @@ mod tests {
             .expect("dict");
         assert_eq!(d.len(), 4);
         assert!(!d.is_empty());
-        assert_eq!(d.get_as::<String>("uri"), Ok("file:///etc/passwd".to_string()));
+        assert_eq!(
+            d.get_as::<String>("uri"),
+            Ok("file:///etc/passwd".to_string())
+        );
         assert_eq!(d.get_as::<bool>("Log_Authentication"), Ok(true));
         assert_eq!(d.get_as::<Seconds>("t"), Ok(Seconds(6)));
         assert_eq!(d.get_as::<Option<String>>("realm"), Ok(None));

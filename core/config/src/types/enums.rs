@@ -117,7 +117,10 @@ mod tests {
             conv::<Mode>("sometimes"),
             Err("expected one of: none, optional, require, got 'sometimes'".into())
         );
-        assert_eq!(Mode::VALUE_TYPE, ValueType::Enum(&["none", "optional", "require"]));
+        assert_eq!(
+            Mode::VALUE_TYPE,
+            ValueType::Enum(&["none", "optional", "require"])
+        );
         assert_eq!(Mode::Optional.to_string(), "optional");
     }
 

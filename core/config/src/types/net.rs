@@ -193,7 +193,10 @@ mod tests {
         let v4 = la("1.2.3.4:5222").expect("v4");
         assert_eq!(v4.to_string(), "1.2.3.4:5222");
         assert_eq!(v4.socket_addr(), Some("1.2.3.4:5222".parse().expect("sa")));
-        assert_eq!(la("[::1]:5222").map(|a| a.to_string()), Ok("[::1]:5222".into()));
+        assert_eq!(
+            la("[::1]:5222").map(|a| a.to_string()),
+            Ok("[::1]:5222".into())
+        );
         assert_eq!(
             la("[2001:DB8::1]:5222").map(|a| a.to_string()),
             Ok("[2001:db8::1]:5222".into())
@@ -209,10 +212,21 @@ mod tests {
 
     #[test]
     fn listen_address_rejects_names_and_bad_ports() {
-        for bad in ["localhost:5222", "::1:5222", "1.2.3.4", "1.2.3.4:99999", "*:", "[::1:5", "x"] {
+        for bad in [
+            "localhost:5222",
+            "::1:5222",
+            "1.2.3.4",
+            "1.2.3.4:99999",
+            "*:",
+            "[::1:5",
+            "x",
+        ] {
             let e = la(bad).expect_err(bad);
             assert_eq!(e.got, bad);
-            assert!(e.to_string().starts_with("expected a listen address"), "{e}");
+            assert!(
+                e.to_string().starts_with("expected a listen address"),
+                "{e}"
+            );
         }
     }
 

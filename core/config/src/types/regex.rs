@@ -42,7 +42,8 @@ impl FromValue for RegexValue {
             .value
             .as_scalar()
             .ok_or_else(|| mismatch(&Self::VALUE_TYPE, v))?;
-        RegexValue::new(text).map_err(|e| format!("{} ({})", mismatch(&Self::VALUE_TYPE, v), short(&e)))
+        RegexValue::new(text)
+            .map_err(|e| format!("{} ({})", mismatch(&Self::VALUE_TYPE, v), short(&e)))
     }
 }
 

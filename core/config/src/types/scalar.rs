@@ -96,14 +96,20 @@ mod tests {
             Err("expected a non-negative integer, got '-1'".into())
         );
         assert_eq!(conv::<i64>("-12"), Ok(-12));
-        assert_eq!(conv::<i64>("1.5"), Err("expected an integer, got '1.5'".into()));
+        assert_eq!(
+            conv::<i64>("1.5"),
+            Err("expected an integer, got '1.5'".into())
+        );
     }
 
     #[test]
     fn floats_must_be_finite() {
         assert_eq!(conv::<f64>("1.5"), Ok(1.5));
         assert_eq!(conv::<f64>("-2"), Ok(-2.0));
-        assert_eq!(conv::<f64>("inf"), Err("expected a number, got 'inf'".into()));
+        assert_eq!(
+            conv::<f64>("inf"),
+            Err("expected a number, got 'inf'".into())
+        );
         assert!(conv::<f64>("NaN").is_err());
     }
 
@@ -111,8 +117,14 @@ mod tests {
     fn strings_and_paths() {
         assert_eq!(conv::<String>("\"a b\""), Ok("a b".to_string()));
         assert_eq!(conv::<String>("\"\""), Ok(String::new()));
-        assert_eq!(conv::<PathBuf>("/opt/x.pem"), Ok(PathBuf::from("/opt/x.pem")));
-        assert_eq!(conv::<PathBuf>("\"\""), Err("expected a path, got ''".into()));
+        assert_eq!(
+            conv::<PathBuf>("/opt/x.pem"),
+            Ok(PathBuf::from("/opt/x.pem"))
+        );
+        assert_eq!(
+            conv::<PathBuf>("\"\""),
+            Err("expected a path, got ''".into())
+        );
         assert_eq!(
             conv::<String>("[ a = b ]"),
             Err("expected a string, got a dictionary".into())

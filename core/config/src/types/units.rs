@@ -34,7 +34,8 @@ impl FromValue for Perms {
 
     fn from_value(v: &ValueNode) -> Result<Self, String> {
         from_scalar(v, |t| {
-            let octal = !t.is_empty() && t.len() <= 5 && t.bytes().all(|b| (b'0'..=b'7').contains(&b));
+            let octal =
+                !t.is_empty() && t.len() <= 5 && t.bytes().all(|b| (b'0'..=b'7').contains(&b));
             u32::from_str_radix(t, 8)
                 .ok()
                 .filter(|p| octal && *p <= 0o7777)
@@ -135,7 +136,9 @@ mod tests {
         for bad in ["0698", "rw", "+644", "077777"] {
             assert_eq!(
                 conv::<Perms>(bad),
-                Err(format!("expected octal permissions (e.g. 0660), got '{bad}'"))
+                Err(format!(
+                    "expected octal permissions (e.g. 0660), got '{bad}'"
+                ))
             );
         }
     }
@@ -156,9 +159,28 @@ mod tests {
 
     #[test]
     fn throttles() {
-        assert_eq!(conv::<Throttle>("\"60/3\""), Ok(Throttle { count: 60, seconds: 3 }));
-        assert_eq!(conv::<Throttle>("60"), Ok(Throttle { count: 60, seconds: 1 }));
-        assert_eq!(Throttle { count: 5, seconds: 2 }.to_string(), "5/2");
+        assert_eq!(
+            conv::<Throttle>("\"60/3\""),
+            Ok(Throttle {
+                count: 60,
+                seconds: 3
+            })
+        );
+        assert_eq!(
+            conv::<Throttle>("60"),
+            Ok(Throttle {
+                count: 60,
+                seconds: 1
+            })
+        );
+        assert_eq!(
+            Throttle {
+                count: 5,
+                seconds: 2
+            }
+            .to_string(),
+            "5/2"
+        );
         for bad in ["60/0", "a/3", "60/", "/3", "1/2/3"] {
             assert!(conv::<Throttle>(bad).is_err(), "{bad}");
         }

@@ -73,7 +73,9 @@ impl ValueType {
             ValueType::Path => ok(PathBuf::from_value(v)),
             ValueType::DebugLevel => ok(DebugLevel::from_value(v)),
             ValueType::Regex => ok(RegexValue::from_value(v)),
-            ValueType::Enum(words) => word_index(words, v).map(drop).ok_or_else(|| mismatch(self, v)),
+            ValueType::Enum(words) => word_index(words, v)
+                .map(drop)
+                .ok_or_else(|| mismatch(self, v)),
             ValueType::Array(inner) => elements(self, v)?.iter().try_for_each(|e| inner.check(e)),
             ValueType::Optional(_) if is_none_word(v) => Ok(()),
             ValueType::Optional(inner) => inner.check(v),
@@ -101,9 +103,9 @@ impl fmt::Display for ValueType {
             ValueType::Cidr => f.write_str("an IP address or CIDR block (e.g. 10.0.0.0/8)"),
             ValueType::Dict => f.write_str("a dictionary ([ key = value ... ])"),
             ValueType::Path => f.write_str("a path"),
-            ValueType::DebugLevel => f.write_str(
-                "a debug level (DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL)",
-            ),
+            ValueType::DebugLevel => {
+                f.write_str("a debug level (DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL)")
+            }
             ValueType::Regex => f.write_str("a regular expression"),
             ValueType::Enum(words) => write!(f, "one of: {}", words.join(", ")),
             ValueType::Array(inner) => write!(f, "an array (each element {inner})"),
@@ -160,7 +162,10 @@ mod tests {
             check(ValueType::Array(&ValueType::Uint), "( 1 x )"),
             Err("expected a non-negative integer, got 'x'".into())
         );
-        assert_eq!(check(ValueType::Optional(&ValueType::Seconds), "NONE"), Ok(()));
+        assert_eq!(
+            check(ValueType::Optional(&ValueType::Seconds), "NONE"),
+            Ok(())
+        );
         assert_eq!(check(ValueType::Dict, "[ a = 1 ]"), Ok(()));
         assert_eq!(
             check(ValueType::String, "( a )"),

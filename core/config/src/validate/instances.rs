@@ -64,3 +64,44 @@ impl Validator<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_regex_domain;
+    use crate::testkit::check;
+
+    #[test]
+    fn listen_peer_and_regex_domain_instances_are_typed() {
+        assert_eq!(
+            check(
+                "srv {}\nlst { Listen \"localhost:1\" {} Peer \"10.0.0.0/40\" {} }\ndomain \"/(/\" {}\ndomain \"/ok/\" {}"
+            ),
+            vec![
+                "t.conf:2:7: invalid instance name for 'Listen': expected a listen address (*:PORT, :PORT, [*]:PORT, IPv4:PORT, [IPv6]:PORT or /unix/path), got 'localhost:1'",
+                "t.conf:2:31: invalid instance name for 'Peer': expected an IP address or CIDR block (e.g. 10.0.0.0/8), got '10.0.0.0/40'",
+                "t.conf:3:1: invalid instance name for 'domain': expected a regular expression, got '/(/' (unclosed group)",
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_listens_by_canonical_key() {
+        assert_eq!(
+            check(
+                "srv {}\nlst {\n Listen \"*:1\" {}\n Listen \"0.0.0.0:1\" {}\n Listen \"/tmp//s\" {}\n Listen \"/tmp/s\" {}\n Listen \"[*]:1\" {}\n}"
+            ),
+            vec![
+                "t.conf:4:2: Listen '0.0.0.0:1' duplicates the one at t.conf:3:2",
+                "t.conf:6:2: Listen '/tmp/s' duplicates the one at t.conf:5:2",
+            ]
+        );
+    }
+
+    #[test]
+    fn regex_domain_form() {
+        assert!(is_regex_domain("/x/"));
+        assert!(is_regex_domain("//"));
+        assert!(!is_regex_domain("/"));
+        assert!(!is_regex_domain("example.com"));
+    }
+}

@@ -47,7 +47,13 @@ impl<'s> Validator<'s> {
     }
 
     /// Checks a child scope's placement; returns its schema kind when it is known.
-    fn child(&mut self, scope: &str, display: &str, child: &ScopeNode, before: &[ScopeNode]) -> Option<&'s str> {
+    fn child(
+        &mut self,
+        scope: &str,
+        display: &str,
+        child: &ScopeNode,
+        before: &[ScopeNode],
+    ) -> Option<&'s str> {
         let schema = self.schema;
         let at_top = scope.eq_ignore_ascii_case(GLOBAL);
         if at_top && let Some(module) = schema.module(child.kind.as_str()) {
@@ -69,14 +75,21 @@ impl<'s> Validator<'s> {
     fn instance_rule(&mut self, child: &ScopeNode, spec: &ScopeSpec) {
         let message = match (spec.instance, &child.instance) {
             (InstanceRule::Required, None) => {
-                format!("'{0}' needs an instance name: {0} \"NAME\" {{ ... }}", child.kind)
+                format!(
+                    "'{0}' needs an instance name: {0} \"NAME\" {{ ... }}",
+                    child.kind
+                )
             }
             (InstanceRule::Forbidden, Some(inst)) => {
-                format!("'{}' does not take an instance name (got '{inst}')", child.kind)
+                format!(
+                    "'{}' does not take an instance name (got '{inst}')",
+                    child.kind
+                )
             }
             _ => return,
         };
-        self.diags.push(Diagnostic::error(child.location.clone(), message));
+        self.diags
+            .push(Diagnostic::error(child.location.clone(), message));
     }
 
     fn option(&mut self, opt: &OptionNode, scope: &str, display: &str) {
@@ -96,7 +109,12 @@ impl<'s> Validator<'s> {
                 self.schema.option_scopes(name).join(", ")
             )
         } else {
-            let here: Vec<&str> = self.schema.options_in(scope).iter().map(|o| o.name).collect();
+            let here: Vec<&str> = self
+                .schema
+                .options_in(scope)
+                .iter()
+                .map(|o| o.name)
+                .collect();
             let everywhere: Vec<&str> = self.schema.options().map(|o| o.name).collect();
             let best = closest(name, here).or_else(|| closest(name, everywhere));
             format!(
@@ -104,7 +122,8 @@ impl<'s> Validator<'s> {
                 did_you_mean(best)
             )
         };
-        self.diags.push(Diagnostic::error(opt.location.clone(), message));
+        self.diags
+            .push(Diagnostic::error(opt.location.clone(), message));
     }
 
     fn unknown_scope(&mut self, child: &ScopeNode, scope: &str, display: &str, at_top: bool) {
@@ -129,7 +148,8 @@ impl<'s> Validator<'s> {
                 did_you_mean(closest(kind, here))
             )
         };
-        self.diags.push(Diagnostic::error(child.location.clone(), message));
+        self.diags
+            .push(Diagnostic::error(child.location.clone(), message));
     }
 
     /// The scope kinds where scope kind `kind` may appear, sorted.
@@ -146,5 +166,78 @@ impl<'s> Validator<'s> {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::check;
+
+    #[test]
+    fn a_valid_config_has_no_diagnostics() {
+        let d = check(
+            "flag on\nsrv {}\nlst { idle_time 5 Listen \"*:1\" { Peer 10.0.0.1 { idle_time 1 } } }\nlg {}",
+        );
+        assert!(d.is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn unknown_option_suggests_a_name_valid_here_first() {
+        assert_eq!(
+            check("srv {}\nlst { idel_time 5 }"),
+            vec![
+                "t.conf:2:7: 'idel_time' is not a valid option in scope 'lst'; did you mean 'idle_time'?"
+            ]
+        );
+        assert_eq!(
+            check("zzz_qqq = 1"),
+            vec!["t.conf:1:1: 'zzz_qqq' is not a valid option in scope 'Global'"]
+        );
+    }
+
+    #[test]
+    fn misplaced_option_lists_valid_scopes() {
+        assert_eq!(
+            check("srv {}\nlst { Peer \"10.0.0.0/8\" { Listen_Backlog 1 } }"),
+            vec![
+                "t.conf:2:27: 'Listen_Backlog' is not valid in scope 'Peer'; it is valid in: listen, lst"
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_type_points_at_the_value() {
+        assert_eq!(
+            check("srv {}\nlst { idle_time = ten }"),
+            vec![
+                "t.conf:2:19: invalid value for 'idle_time': expected seconds (a non-negative integer), got 'ten'"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_and_misplaced_scopes() {
+        assert_eq!(
+            check(
+                "srv {}\nlst { Lisen \":1\" {} peer \"1.2.3.4\" { bogus {} } }\nListen \":2\" {}"
+            ),
+            vec![
+                "t.conf:2:7: 'Lisen' is not a valid scope name in scope 'lst'; did you mean 'listen'?",
+                "t.conf:2:38: 'bogus' is not a valid scope name in scope 'peer'",
+                "t.conf:3:1: 'Listen' is not a valid scope name in scope 'Global'; it is valid in: lst",
+            ]
+        );
+    }
+
+    #[test]
+    fn instance_rules() {
+        assert_eq!(
+            check("srv {}\nlst \"x\" { Listen {} }\ndomain {}"),
+            vec![
+                "t.conf:2:1: 'lst' does not take an instance name (got 'x')",
+                "t.conf:2:11: 'Listen' needs an instance name: Listen \"NAME\" { ... }",
+                "t.conf:3:1: 'domain' needs an instance name: domain \"NAME\" { ... }",
+            ]
+        );
     }
 }

@@ -2,12 +2,20 @@
 
 /// The candidate closest to `name` (case-insensitive Damerau-Levenshtein), if close enough.
 /// Ties go to the earliest candidate.
-pub(crate) fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub(crate) fn closest<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     let lname = name.to_ascii_lowercase();
     let max = (name.chars().count() / 4).clamp(1, 3);
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&lname, &c.to_ascii_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&lname, &c.to_ascii_lowercase()),
+                c,
+            )
+        })
         .filter(|(d, _)| *d <= max)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -15,7 +23,8 @@ pub(crate) fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c s
 
 /// `"; did you mean 'x'?"` or nothing.
 pub(crate) fn did_you_mean(best: Option<&str>) -> String {
-    best.map(|b| format!("; did you mean '{b}'?")).unwrap_or_default()
+    best.map(|b| format!("; did you mean '{b}'?"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -206,4 +206,3 @@ pub const DKIM_SIGN: ModuleDecl = ModuleDecl {
 pub fn schema() -> Schema {
     Schema::new(&[&CORE, &DOMAIN], &[&XMPP, &XMPP_LOGGER, &DKIM_SIGN])
 }
-
