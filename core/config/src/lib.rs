@@ -18,7 +18,8 @@
 //! - `diag.rs` — `Location`, `Severity`, `Diagnostic` (`FILE:LINE:COL: message`).
 //! - `ast.rs` — the spanned tree: `Name`, `ScopeNode`, `OptionNode`, `ValueNode`, `Value`,
 //!   and merging of repeated stanzas. `print.rs` prints values back in config syntax.
-//! - `parse/` — `lexer.rs` (nom + nom_locate tokens, comments, strings), `value.rs`
+//! - `parse/` — `token.rs` (nom + nom_locate: comments, strings, bare words, punctuation),
+//!   `lexer.rs` (lazy token stream with lookahead and line/column tracking), `value.rs`
 //!   (scalars, arrays, dictionaries), `grammar.rs` (options, scopes, includes),
 //!   `include.rs` (path resolution, directories, cycles, readonly), `mod.rs` (entry points).
 //! - `types/` — `FromValue` and `ValueType` (`mod.rs`, `value_type.rs`), then one file per
@@ -31,6 +32,11 @@
 //!   Listens), `suggest.rs` (did-you-mean).
 //! - `resolve/` — `mod.rs` (`Resolved` chains), `config.rs` (`Config`), `listener.rs`
 //!   (Listen/Peer longest-prefix chains), `domain.rs` (domain chains), `dump.rs`.
+//! - `testkit.rs` — a small schema for the inline tests (test builds only).
+//!
+//! Tests: inline `mod tests` in each file; `tests/good.rs` (one config with every construct,
+//! `tests/data/`), `tests/golden.rs` (`tests/bad/*.conf` → `.expected`; `UPDATE_EXPECT=1`
+//! rewrites them), both against the schema in `tests/common/mod.rs`.
 
 pub mod ast;
 pub mod declare;

@@ -16,6 +16,7 @@ use rustls::sign::CertifiedKey;
 use rustls::{RootCertStore, ServerConfig, SupportedCipherSuite};
 
 mod ciphers;
+mod end_point;
 mod record;
 pub use ciphers::select_cipher_suites;
 
@@ -86,6 +87,20 @@ pub struct ServerTls {
     pub client_verifier: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
     /// Cipher names from `tls_ciphers` that rustls does not support.
     pub unsupported_ciphers: Vec<String>,
+    /// `tls-server-end-point` data of the default certificate.
+    default_end_point: Vec<u8>,
+    /// `tls-server-end-point` data of each SNI certificate, by lowercase domain.
+    sni_end_points: HashMap<String, Vec<u8>>,
+}
+
+impl ServerTls {
+    /// The `tls-server-end-point` channel-binding data of the certificate presented to a
+    /// client that sent `sni` (RFC 5929).
+    pub fn server_end_point(&self, sni: Option<&str>) -> Vec<u8> {
+        sni.and_then(|name| self.sni_end_points.get(&name.to_ascii_lowercase()))
+            .unwrap_or(&self.default_end_point)
+            .clone()
+    }
 }
 
 /// Caches server configs so each connection only clones an `Arc`.
@@ -121,13 +136,14 @@ fn build(settings: &TlsSettings) -> Result<ServerTls, TlsError> {
         ensure_self_signed(cert_path, key_path, names)?;
     }
     let default_key = load_certified_key(cert_path, key_path)?;
+    let default_end_point = leaf_end_point(&default_key);
     let mut by_name = HashMap::new();
+    let mut sni_end_points = HashMap::new();
     for (domain, cert, key) in &settings.sni {
         let key = key.as_ref().unwrap_or(cert);
-        by_name.insert(
-            domain.to_ascii_lowercase(),
-            Arc::new(load_certified_key(cert, key)?),
-        );
+        let certified = load_certified_key(cert, key)?;
+        sni_end_points.insert(domain.to_ascii_lowercase(), leaf_end_point(&certified));
+        by_name.insert(domain.to_ascii_lowercase(), Arc::new(certified));
     }
     let mut provider = provider();
     let mut unsupported = Vec::new();
@@ -182,7 +198,16 @@ fn build(settings: &TlsSettings) -> Result<ServerTls, TlsError> {
         config: Arc::new(config),
         client_verifier,
         unsupported_ciphers: unsupported,
+        default_end_point,
+        sni_end_points,
     })
+}
+
+fn leaf_end_point(key: &CertifiedKey) -> Vec<u8> {
+    key.cert
+        .first()
+        .map(|leaf| end_point::server_end_point(leaf))
+        .unwrap_or_default()
 }
 
 fn file_error(path: &Path, reason: impl ToString) -> TlsError {

@@ -132,7 +132,7 @@ fn exchange(run: Run) -> Result<(), SaslFailure> {
 fn tls(data: &[u8]) -> ChannelBinding {
     ChannelBinding {
         server_supports_plus: true,
-        data: Some((CbType::TlsExporter, data.to_vec())),
+        data: vec![(CbType::TlsExporter, data.to_vec())],
     }
 }
 

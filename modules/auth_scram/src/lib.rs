@@ -1,6 +1,6 @@
 //! The `auth_scram` module: SASL SCRAM-SHA-1, SCRAM-SHA-256 and SCRAM-SHA-512 (RFC 5802,
-//! RFC 7677) and their -PLUS variants with `tls-exporter` channel binding (RFC 9266), which
-//! seed 004 asks for. Offered whenever the credential source holds salted secrets; the server
+//! RFC 7677) and their -PLUS variants with `tls-exporter` (RFC 9266) or `tls-server-end-point`
+//! (RFC 5929) channel binding, which seed 004 asks for. Offered whenever the credential source holds salted secrets; the server
 //! only ever sees StoredKey/ServerKey, never a password.
 #![warn(missing_docs)]
 
@@ -34,6 +34,10 @@ pub static MODULE: ModuleSpec = ModuleSpec {
         Protocol {
             spec: "RFC 9266",
             status: "tls-exporter channel binding",
+        },
+        Protocol {
+            spec: "RFC 5929",
+            status: "tls-server-end-point channel binding",
         },
     ],
     configure,
@@ -71,15 +75,28 @@ impl SaslMechanism for Scram {
         let source = context
             .scram_source()
             .is_some_and(|s| s.backend.has_scram());
-        let binding = !self.plus || context.bindings.tls_exporter.is_some();
+        let bindings = &context.bindings;
+        let binding = !self.plus
+            || bindings.tls_exporter.is_some()
+            || bindings.tls_server_end_point.is_some();
         secure && source && binding
     }
 
     fn start(&self, context: &SaslContext) -> Box<dyn SaslExchange> {
-        let exporter = context.bindings.tls_exporter.clone();
+        let bindings = &context.bindings;
+        let data: Vec<(CbType, Vec<u8>)> = [
+            (CbType::TlsExporter, bindings.tls_exporter.clone()),
+            (
+                CbType::TlsServerEndPoint,
+                bindings.tls_server_end_point.clone(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(cb_type, data)| Some((cb_type, data?)))
+        .collect();
         let binding = ChannelBinding {
-            server_supports_plus: exporter.is_some(),
-            data: exporter.map(|data| (CbType::TlsExporter, data)),
+            server_supports_plus: !data.is_empty(),
+            data,
         };
         Box::new(ScramExchange {
             server: ScramServer::new(self.hash, self.plus, binding),

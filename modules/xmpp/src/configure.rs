@@ -64,6 +64,17 @@ pub fn configure(
             {
                 open_source(dict, listen.node, registrar, &mut sources, &mut diagnostics);
             }
+            if let Some(pool) = &options.pool_name
+                && !config
+                    .scopes("threadpool")
+                    .any(|p| p.instance.as_deref() == Some(pool.as_str()))
+            {
+                // Momentum logs this as CRITICAL and falls back to its IO pool.
+                diagnostics.push(Diagnostic::warning(
+                    listen.node.location.clone(),
+                    format!("pool_name '{pool}' names no ThreadPool scope; connections are accepted on the default pool"),
+                ));
+            }
             sockets.push((listener_index, listen_index, listen.addr.clone(), options));
         }
         // Peer-level DIGEST-MD5 parameters are sources too.

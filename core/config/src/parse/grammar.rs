@@ -3,7 +3,8 @@
 use crate::ast::{Name, OptionNode, ScopeNode};
 use crate::diag::{Diagnostic, Location};
 use crate::parse::include::Loader;
-use crate::parse::lexer::{Lexer, Tok};
+use crate::parse::lexer::Lexer;
+use crate::parse::token::Tok;
 use crate::parse::value::{MAX_DEPTH, is_name, value};
 
 /// Parses the items of one file into a scope, asking the loader to splice includes.

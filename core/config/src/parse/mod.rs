@@ -3,6 +3,7 @@
 mod grammar;
 mod include;
 mod lexer;
+mod token;
 mod value;
 
 use std::path::Path;

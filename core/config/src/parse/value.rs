@@ -2,7 +2,8 @@
 
 use crate::ast::{Name, Value, ValueNode};
 use crate::diag::{Diagnostic, Location};
-use crate::parse::lexer::{Lexer, Tok};
+use crate::parse::lexer::Lexer;
+use crate::parse::token::Tok;
 
 /// How deeply scopes, and separately arrays/dictionaries, may nest.
 pub(crate) const MAX_DEPTH: usize = 100;

@@ -6,6 +6,7 @@ mod dump;
 mod listener;
 
 pub use config::{Config, ModuleStanza};
+pub use domain::{XMPP_PREFIX, display_name};
 pub use listener::{ListenView, ListenerView};
 
 use crate::ast::{ScopeNode, ValueNode};

@@ -46,8 +46,9 @@ impl CbType {
 pub struct ChannelBinding {
     /// True when the server offered `-PLUS` mechanisms on this connection (downgrade detection).
     pub server_supports_plus: bool,
-    /// The channel-binding type and data of this TLS connection, if any.
-    pub data: Option<(CbType, Vec<u8>)>,
+    /// The channel-binding types this TLS connection offers, with their data; the client
+    /// picks one (RFC 5802 §6).
+    pub data: Vec<(CbType, Vec<u8>)>,
 }
 
 /// Where the exchange is.
@@ -161,9 +162,14 @@ impl ScramServer {
                 return Err(SaslFailure::NotAuthorized);
             }
             (CbFlag::ClientOnly, false) => Vec::new(),
-            (CbFlag::Used(name), true) => match &self.cb.data {
-                Some((cb_type, data)) if cb_type.name() == name => data.clone(),
-                _ => return Err(SaslFailure::NotAuthorized),
+            (CbFlag::Used(name), true) => match self
+                .cb
+                .data
+                .iter()
+                .find(|(cb_type, _)| cb_type.name() == name)
+            {
+                Some((_, data)) => data.clone(),
+                None => return Err(SaslFailure::NotAuthorized),
             },
             _ => return Err(SaslFailure::MalformedRequest),
         };

@@ -57,6 +57,9 @@ pub(crate) struct Session {
     default_ns: &'static str,
     tls: bool,
     bindings: impetus_runtime::auth::ChannelBindings,
+    /// Outcome of verifying the client's certificate (`tls_verify_mode = optional`), kept
+    /// for policy: `None` when no certificate was presented or none was asked for.
+    client_certificate: Option<Result<(), String>>,
     sasl: Option<negotiate::SaslInProgress>,
     sasl_failures: u32,
     username: Option<String>,
@@ -87,6 +90,7 @@ pub async fn serve(
         reader: StreamReader::new(settings.limits.clone()),
         tls: transport.is_tls(),
         bindings: Default::default(),
+        client_certificate: None,
         state,
         generation,
         settings,
@@ -103,7 +107,7 @@ pub async fn serve(
         handle: None,
         receiver: None,
     };
-    session.bindings.tls_exporter = transport.tls_exporter();
+    session.after_tls(&transport);
     let shutdown = session.generation.services.shutdown.clone();
     let mut buffer = vec![0u8; 4096];
     let mut closing = false;
@@ -146,8 +150,7 @@ pub async fn serve(
                         return;
                     }
                 }
-                session.tls = true;
-                session.bindings.tls_exporter = transport.tls_exporter();
+                session.after_tls(&transport);
                 session.reader.reset();
                 session.header_seen = false;
             }
@@ -249,6 +252,30 @@ impl Session {
             }
             Some(Outbound::Close(condition, text)) => self.fail(condition, text.as_deref()),
             None => Next::Close,
+        }
+    }
+
+    /// Records what TLS established: channel bindings for SCRAM-PLUS and the client
+    /// certificate's verification result.
+    fn after_tls(&mut self, transport: &Transport) {
+        self.tls = transport.is_tls();
+        let Some(tls) = self.settings.tls.clone().filter(|_| self.tls) else {
+            return;
+        };
+        self.bindings.tls_exporter = transport.tls_exporter();
+        self.bindings.tls_server_end_point = Some(tls.server_end_point(transport.sni().as_deref()));
+        if let (Some(verifier), Some(chain)) = (&tls.client_verifier, transport.peer_certificates())
+            && let Some((end_entity, intermediates)) = chain.split_first()
+        {
+            let now = rustls::pki_types::UnixTime::now();
+            let outcome = verifier
+                .verify_client_cert(end_entity, intermediates, now)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            if let Err(reason) = &outcome {
+                tracing::info!(peer = %self.peer, reason = %reason, "Client certificate did not verify; recorded for policy");
+            }
+            self.client_certificate = Some(outcome);
         }
     }
 

@@ -38,6 +38,25 @@ impl Transport {
             .map(|key| key.to_vec())
     }
 
+    /// The server name the client asked for with SNI.
+    pub fn sni(&self) -> Option<String> {
+        let Transport::Tls(tls) = self else {
+            return None;
+        };
+        tls.get_ref().1.server_name().map(str::to_owned)
+    }
+
+    /// The client's certificate chain, if it sent one.
+    pub fn peer_certificates(&self) -> Option<Vec<rustls::pki_types::CertificateDer<'static>>> {
+        let Transport::Tls(tls) = self else {
+            return None;
+        };
+        tls.get_ref()
+            .1
+            .peer_certificates()
+            .map(|chain| chain.iter().map(|c| c.clone().into_owned()).collect())
+    }
+
     /// The negotiated protocol version and cipher suite, for logs and `xmpp show session`.
     pub fn tls_description(&self) -> Option<String> {
         let Transport::Tls(tls) = self else {
