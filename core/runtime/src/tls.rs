@@ -160,27 +160,11 @@ fn build(settings: &TlsSettings) -> Result<ServerTls, TlsError> {
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?;
     let (builder, client_verifier) = match (&settings.client_ca, settings.verify) {
         (Some(ca), ClientVerify::Require) => {
-            let verifier = WebPkiClientVerifier::builder_with_provider(
-                Arc::new(load_roots(ca)?),
-                provider.clone(),
-            )
-            .build()
-            .map_err(|e| TlsError::File {
-                path: ca.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            let verifier = client_verifier(ca, &provider)?;
             (builder.with_client_cert_verifier(verifier), None)
         }
         (Some(ca), ClientVerify::Optional) => {
-            let strict = WebPkiClientVerifier::builder_with_provider(
-                Arc::new(load_roots(ca)?),
-                provider.clone(),
-            )
-            .build()
-            .map_err(|e| TlsError::File {
-                path: ca.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            let strict = client_verifier(ca, &provider)?;
             let lenient = Arc::new(record::RecordingVerifier::new(
                 strict.clone(),
                 provider.clone(),
@@ -231,6 +215,16 @@ fn load_certified_key(cert: &Path, key: &Path) -> Result<CertifiedKey, TlsError>
         .load_private_key(key_der)
         .map_err(|e| file_error(key, e))?;
     Ok(CertifiedKey::new(chain, signing))
+}
+
+/// A strict verifier of client certificates issued by the CAs in `ca`.
+fn client_verifier(
+    ca: &Path,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<dyn rustls::server::danger::ClientCertVerifier>, TlsError> {
+    WebPkiClientVerifier::builder_with_provider(Arc::new(load_roots(ca)?), provider.clone())
+        .build()
+        .map_err(|e| file_error(ca, e))
 }
 
 fn load_roots(path: &Path) -> Result<RootCertStore, TlsError> {

@@ -1,17 +1,29 @@
 //! Canonical serialisation of [`Element`] trees: minimal `xmlns` declarations and escaping.
 
 use crate::element::{Element, Node};
+use crate::header::STREAMS_NS;
+
+/// The prefix every stream header binds to [`STREAMS_NS`].
+const STREAM_PREFIX: &str = "stream:";
 
 impl Element {
     /// Serialises this element into `out`. `parent_ns` is the namespace in scope where the
     /// element is written (for a stanza, the stream's default namespace, e.g. `jabber:client`);
     /// `xmlns` is declared only where an element's namespace differs from its parent's.
+    /// Elements of the streams namespace (`features`, `error`) written where it is not the
+    /// default take the `stream:` prefix the stream header binds, as RFC 6120 §4.8.5 asks.
     /// Attributes are written in stored order with `"` quoting; characters that XML cannot
     /// carry (C0 controls other than tab/CR/LF, U+FFFE, U+FFFF) are dropped.
     pub fn write_to(&self, parent_ns: &str, out: &mut String) {
+        let prefixed = self.ns == STREAMS_NS && parent_ns != STREAMS_NS;
+        // A prefixed element leaves the default namespace of its children unchanged.
+        let inner_ns = if prefixed { parent_ns } else { &self.ns };
         out.push('<');
+        if prefixed {
+            out.push_str(STREAM_PREFIX);
+        }
         out.push_str(&self.name);
-        if self.ns != parent_ns {
+        if self.ns != parent_ns && !prefixed {
             out.push_str(" xmlns=\"");
             escape_attr(&self.ns, out);
             out.push('"');
@@ -33,11 +45,14 @@ impl Element {
         out.push('>');
         for child in &self.children {
             match child {
-                Node::Element(e) => e.write_to(&self.ns, out),
+                Node::Element(e) => e.write_to(inner_ns, out),
                 Node::Text(t) => escape_text(t, out),
             }
         }
         out.push_str("</");
+        if prefixed {
+            out.push_str(STREAM_PREFIX);
+        }
         out.push_str(&self.name);
         out.push('>');
     }
@@ -115,6 +130,25 @@ mod tests {
         out.clear();
         escape_attr("a<b>&\"'\r\n\t\u{FFFF}", &mut out);
         assert_eq!(out, "a&lt;b&gt;&amp;&quot;'&#xD;&#xA;&#x9;");
+    }
+
+    #[test]
+    fn streams_namespace_elements_take_the_stream_prefix() {
+        let features = Element::new("features", STREAMS_NS)
+            .with_child(Element::new("bind", "urn:ietf:params:xml:ns:xmpp-bind"))
+            .with_child(Element::new("x", "jabber:client"));
+        assert_eq!(
+            features.to_string_in("jabber:client"),
+            "<stream:features><bind xmlns=\"urn:ietf:params:xml:ns:xmpp-bind\"/><x/></stream:features>"
+        );
+        assert_eq!(
+            Element::new("error", STREAMS_NS).to_string_in("jabber:server"),
+            "<stream:error/>"
+        );
+        assert_eq!(
+            Element::new("error", STREAMS_NS).to_string_in(STREAMS_NS),
+            "<error/>"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use impetus_xml::Element;
 use impetus_xmpp_proto::ns;
 use impetus_xmpp_proto::stanza_error::{StanzaError, StanzaErrorCondition};
 
-use super::{IqHandler, IqTarget};
+use super::{IqHandler, IqTarget, get_only};
 
 /// `disco#info` on the server: identity server/im and the registered features.
 pub fn info_handler() -> IqHandler {
@@ -36,14 +36,5 @@ pub fn info_handler() -> IqHandler {
 
 /// `disco#items` on the server: no items until components (MUC, upload) exist.
 pub fn items_handler() -> IqHandler {
-    IqHandler {
-        namespace: ns::DISCO_ITEMS,
-        target: IqTarget::Server,
-        handle: Arc::new(|request| {
-            if request.set {
-                return Err(StanzaError::new(StanzaErrorCondition::BadRequest));
-            }
-            Ok(Some(Element::new("query", ns::DISCO_ITEMS)))
-        }),
-    }
+    get_only(ns::DISCO_ITEMS, || Element::new("query", ns::DISCO_ITEMS))
 }

@@ -66,6 +66,20 @@ pub struct IqHandler {
     pub handle: Arc<IqFn>,
 }
 
+/// A server handler that answers `get` with the payload `answer` builds and refuses `set`.
+pub fn get_only(namespace: &'static str, answer: fn() -> Element) -> IqHandler {
+    IqHandler {
+        namespace,
+        target: IqTarget::Server,
+        handle: Arc::new(move |request| {
+            if request.set {
+                return Err(StanzaError::new(StanzaErrorCondition::BadRequest));
+            }
+            Ok(Some(answer()))
+        }),
+    }
+}
+
 /// Answers an IQ addressed to `to` (the server or a bare JID) and routes the reply.
 pub fn dispatch(state: &XmppState, generation: &Generation, iq: &Element, to: &Jid) {
     let mut after = Vec::new();
