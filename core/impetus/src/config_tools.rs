@@ -19,15 +19,13 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
-/// Loads and configures without binding anything; returns the loaded config or the errors.
+/// Loads and configures without binding anything; returns the loaded config or every error.
 fn validate(path: &Path) -> Result<impetus_runtime::registry::Loaded, Vec<Diagnostic>> {
     let registry = Registry::new(builtin::modules());
-    let loaded = registry.load(path)?;
     let store =
         SqliteStore::in_memory().map_err(|e| vec![Diagnostic::error(None, e.to_string())])?;
     let services = Arc::new(Services::new(Arc::new(store), Shutdown::new()));
-    registry.configure(&loaded, services, 0)?;
-    Ok(loaded)
+    registry.check(path, services)
 }
 
 /// `impetus check-config`.

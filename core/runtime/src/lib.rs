@@ -14,6 +14,7 @@
 //!   and `datasource://` backends.
 //! - `options.rs`: the core's own options and scopes (`spool_base`, `Domain`, ...).
 //! - `external.rs`: loading `.so` modules through the versioned C ABI.
+//! - `server.rs`: the server's lifecycle: start, reload (a new generation), shutdown.
 //! - `shutdown.rs`: the shutdown signal every task watches.
 #![warn(missing_docs)]
 
@@ -26,6 +27,7 @@ pub mod module;
 pub mod options;
 pub mod registrar;
 pub mod registry;
+pub mod server;
 pub mod shutdown;
 pub mod tls;
 
@@ -34,4 +36,5 @@ pub use hooks::{Flow, HookPoint};
 pub use module::{Module, ModuleContext, ModuleSpec, Protocol, Services};
 pub use registrar::Registrar;
 pub use registry::Registry;
+pub use server::Server;
 pub use shutdown::Shutdown;

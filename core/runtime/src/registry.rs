@@ -48,6 +48,39 @@ impl Registry {
     /// Reads, loads external modules for, and validates a configuration file; all errors found
     /// are returned together.
     pub fn load(&self, path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+        let loaded = self.read(path)?;
+        if loaded.warnings.iter().any(Diagnostic::is_error) {
+            return Err(loaded.warnings);
+        }
+        Ok(loaded)
+    }
+
+    /// Loads like [`Registry::load`], then configures every module into a throwaway generation
+    /// even when validation found errors, so that the modules' own errors (a listener without
+    /// authentication, a refused external module) are reported in the same run as the
+    /// validator's: `check-config` prints every error in the file at once.
+    pub fn check(&self, path: &Path, services: Arc<Services>) -> Result<Loaded, Vec<Diagnostic>> {
+        let mut loaded = self.read(path)?;
+        let mut diagnostics = std::mem::take(&mut loaded.warnings);
+        if let Err(found) = self.configure(&loaded, services, 0) {
+            for diagnostic in found {
+                // A bad value is found by the validator and again by the module reading it.
+                let text = diagnostic.to_string();
+                if !diagnostics.iter().any(|d| d.to_string() == text) {
+                    diagnostics.push(diagnostic);
+                }
+            }
+        }
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(diagnostics);
+        }
+        loaded.warnings = diagnostics;
+        Ok(loaded)
+    }
+
+    /// Parses, loads external modules and validates; fails only when the file cannot be parsed.
+    /// `warnings` holds every diagnostic found, errors included.
+    fn read(&self, path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         let (root, mut diagnostics) = impetus_config::load_file(path);
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(diagnostics);
@@ -56,9 +89,6 @@ impl Registry {
         let schema = self.schema(&externals);
         let (config, found) = impetus_config::validate(root, &schema);
         diagnostics.extend(found);
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            return Err(diagnostics);
-        }
         Ok(Loaded {
             config: Arc::new(config),
             externals,
