@@ -102,7 +102,7 @@ def make_client(user, password, resource=None, mech=None, direct_tls=False, bind
     client.ssl_context.verify_mode = ssl.CERT_NONE
     client.auto_reconnect = False
     if binding is not None:
-        mechanisms = client["feature_mechanisms"]
+        mechanisms = client.plugin["feature_mechanisms"]
         default = mechanisms.sasl_callback
 
         def credentials(required, optional):
@@ -140,9 +140,9 @@ class Session:
         except asyncio.TimeoutError:
             return None
 
-    def send(self, to, body, kind="chat"):
-        """Sends a message."""
-        self.client.send_message(mto=to, mbody=body, mtype=kind)
+    def send(self, to, body, kind="chat", claimed_from=None):
+        """Sends a message, optionally claiming a `from` the server must overwrite."""
+        self.client.send_message(mto=to, mbody=body, mtype=kind, mfrom=claimed_from)
 
     async def close(self):
         """Ends the stream and waits (bounded) for the disconnect."""
@@ -172,7 +172,7 @@ async def login(host, port, user, password, resource=None, mech=None, direct_tls
         settle(None)
 
     def succeeded(_):
-        session.mechanism = client["feature_mechanisms"].mech.name
+        session.mechanism = client.plugin["feature_mechanisms"].mech.name
 
     client.add_event_handler("auth_success", succeeded)
     client.add_event_handler("session_start", started)
@@ -193,10 +193,10 @@ async def login(host, port, user, password, resource=None, mech=None, direct_tls
     return session, None
 
 
-async def register(host, port, user, password):
+async def register(host, port, user, password, direct_tls=False):
     """Creates `user` in-band (XEP-0077) before authentication; returns None or the error."""
-    client = make_client(user, password)
-    client["xep_0077"].force_registration = True
+    client = make_client(user, password, direct_tls=direct_tls)
+    client.plugin["xep_0077"].force_registration = True
     loop = asyncio.get_running_loop()
     outcome = loop.create_future()
 
@@ -226,10 +226,11 @@ async def register(host, port, user, password):
         return "timeout"
 
 
-async def iq_result(iq):
-    """Sends an IQ; returns `("result", reply)` or `("error", condition)` or `("timeout", None)`."""
+async def iq_result(request):
+    """Awaits an IQ request (an `Iq.send(...)` or a plugin call); returns `("result", reply)`,
+    `("error", condition)` or `("timeout", None)`."""
     try:
-        return "result", await iq.send(timeout=TIMEOUT)
+        return "result", await request
     except IqError as err:
         return "error", err.iq["error"]["condition"]
     except IqTimeout:

@@ -4,11 +4,14 @@
 //!
 //! Servers listen on 127.0.0.1 / ::1 only; every wait is bounded.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+mod raw;
+
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+pub use raw::RawClient;
 
 /// A running server process; killed on drop.
 pub struct Server {
@@ -19,12 +22,13 @@ pub struct Server {
     pub port: u16,
 }
 
-/// Path of the `impetus` binary built by `cargo build` (the test command builds it first).
-pub fn binary() -> PathBuf {
+/// Path of `name` under the debug target directory, built by `cargo build` (the test command
+/// builds it first), e.g. `impetus` or `libexample_so.so`.
+pub fn artifact(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join("debug/impetus");
+        .unwrap_or_else(|| repository().join("target"));
+    let path = target.join("debug").join(name);
     assert!(
         path.exists(),
         "{} is missing: run `cargo build` first (scripts/test does)",
@@ -33,10 +37,40 @@ pub fn binary() -> PathBuf {
     path
 }
 
+/// Path of the `impetus` binary built by `cargo build` (the test command builds it first).
+pub fn binary() -> PathBuf {
+    artifact("impetus")
+}
+
+/// The repository root.
+pub fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `impetus` with `args` (e.g. `check-config -c FILE`) in the repository root and returns
+/// its output; bounded by a 60 s timeout.
+pub fn cli(args: &[&str]) -> Output {
+    Command::new("timeout")
+        .arg("60")
+        .arg(binary())
+        .args(args)
+        .current_dir(repository())
+        .output()
+        .expect("run impetus")
+}
+
 /// A port free on 127.0.0.1 right now.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     listener.local_addr().expect("local addr").port()
+}
+
+/// `N` distinct ports free on 127.0.0.1 right now.
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port"))
+        .collect();
+    std::array::from_fn(|i| listeners[i].local_addr().expect("local addr").port())
 }
 
 /// The standard test configuration: domain `localhost`, accounts in the embedded store with
@@ -63,6 +97,14 @@ xmpp_listener {{
 {listener_extra}
 }}
 "#
+    )
+}
+
+/// A `Listen` on 127.0.0.1:`port` for raw-XML tests: STARTTLS optional and SASL offered before
+/// TLS (loopback only), with `extra` options inside its scope.
+pub fn plain_listen(port: u16, extra: &str) -> String {
+    format!(
+        "  Listen \"127.0.0.1:{port}\" {{ tls_required = false sasl_without_tls = true {extra} }}\n"
     )
 }
 
@@ -124,6 +166,13 @@ impl Server {
         self.dir.path().join("impetus.conf")
     }
 
+    /// Replaces the configuration file with `config` (`{DIR}` is replaced by the temp dir),
+    /// e.g. before sending SIGHUP.
+    pub fn rewrite_config(&self, config: &str) {
+        let text = config.replace("{DIR}", &self.dir.path().display().to_string());
+        std::fs::write(self.config_path(), text).expect("rewrite config");
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -159,90 +208,6 @@ impl Drop for Server {
         if std::thread::panicking() {
             eprintln!("--- server log ---\n{}", self.log());
         }
-    }
-}
-
-/// A blocking raw-XML client for malformed-input tests.
-pub struct RawClient {
-    stream: TcpStream,
-    received: String,
-}
-
-impl RawClient {
-    /// Connects to `addr`.
-    pub fn connect(addr: SocketAddr) -> RawClient {
-        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .expect("timeout");
-        RawClient {
-            stream,
-            received: String::new(),
-        }
-    }
-
-    /// Connects to 127.0.0.1:`port`.
-    pub fn local(port: u16) -> RawClient {
-        RawClient::connect(SocketAddr::from(([127, 0, 0, 1], port)))
-    }
-
-    /// Sends raw bytes.
-    pub fn send(&mut self, data: &str) {
-        self.stream.write_all(data.as_bytes()).expect("send");
-    }
-
-    /// Sends a client stream header for `localhost`.
-    pub fn open(&mut self) {
-        self.send("<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>");
-    }
-
-    /// Reads until `needle` was received (returns everything so far) or the connection closed
-    /// or `timeout` passed (then returns what arrived, which will not contain `needle`).
-    pub fn read_until(&mut self, needle: &str, timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        let mut buffer = [0u8; 4096];
-        while !self.received.contains(needle) && Instant::now() < deadline {
-            match self.stream.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => self
-                    .received
-                    .push_str(&String::from_utf8_lossy(&buffer[..n])),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    continue;
-                }
-                Err(_) => break,
-            }
-        }
-        self.received.clone()
-    }
-
-    /// Whether the server closed the connection within `timeout`.
-    pub fn closed_within(&mut self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut buffer = [0u8; 4096];
-        while Instant::now() < deadline {
-            match self.stream.read(&mut buffer) {
-                Ok(0) => return true,
-                Ok(n) => self
-                    .received
-                    .push_str(&String::from_utf8_lossy(&buffer[..n])),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    continue;
-                }
-                Err(_) => return true,
-            }
-        }
-        false
     }
 }
 

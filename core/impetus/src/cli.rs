@@ -40,6 +40,12 @@ pub enum Command {
     },
     /// Print every option of every module: type, default, scopes and documentation.
     Options,
+    /// The console client (`ec_console`): `impetus console [endpoint [command ...]]`.
+    Console {
+        /// Endpoint (`/tmp/2025`, `host:port`, `user@host:port`), then an optional command.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Write a hashed password entry (SCRAM and DIGEST-MD5 secrets, never cleartext).
     Passwd(PasswdArgs),
 }

@@ -6,11 +6,13 @@
 //! - `server.rs`: starting, reloading (SIGHUP) and stopping (SIGTERM/SIGINT) the server.
 //! - `config_tools.rs`: `check-config`, `dump-config`, `options`.
 //! - `passwd.rs`: `impetus passwd`.
+//! - `console.rs`: the `ec_console` client (`impetus console`, or the binary run as `ec_console`).
 //! - `logging.rs`: tracing setup with each module's `debug_level`.
 
 mod builtin;
 mod cli;
 mod config_tools;
+mod console;
 mod logging;
 mod passwd;
 mod server;
@@ -18,6 +20,15 @@ mod server;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // Installed under the name `ec_console` too (a link), it is Momentum's console client.
+    let mut args = std::env::args();
+    let program = args.next().unwrap_or_default();
+    if std::path::Path::new(&program)
+        .file_name()
+        .is_some_and(|n| n == "ec_console")
+    {
+        return console::main(args.collect());
+    }
     let cli = cli::Cli::parse();
     match cli.command.unwrap_or(cli::Command::Run {
         config: cli.config.clone(),
@@ -31,5 +42,6 @@ fn main() -> std::process::ExitCode {
         }
         cli::Command::Options => config_tools::options(),
         cli::Command::Passwd(args) => passwd::main(args),
+        cli::Command::Console { args } => console::main(args),
     }
 }

@@ -48,9 +48,20 @@ unsafe fn c_text(ptr: *const c_char) -> Option<String> {
 impl ExternalModule {
     /// Loads `path` and checks its ABI version before reading anything else.
     pub fn load(path: &Path) -> Result<Self, String> {
+        if !path.is_file() {
+            return Err(format!(
+                "cannot load module {}: no such file",
+                path.display()
+            ));
+        }
         // SAFETY: loading a library runs its initialisers; admins name these files explicitly.
-        let library = unsafe { Library::new(path) }
-            .map_err(|e| format!("cannot load module {}: {e}", path.display()))?;
+        let library = unsafe { Library::new(path) }.map_err(|e| {
+            // libloading's message is generic ("dlopen failed"); the reason is its source.
+            let reason = std::error::Error::source(&e)
+                .map(|source| format!(": {source}"))
+                .unwrap_or_default();
+            format!("cannot load module {}: {e}{reason}", path.display())
+        })?;
         // SAFETY: the symbol has the ABI's entry signature.
         let entry: EntryFn = *unsafe { library.get::<EntryFn>(ENTRY_SYMBOL) }.map_err(|_| {
             format!(

@@ -13,18 +13,22 @@
 //! - `auth/`: SASL mechanism and credential backend traits, and the `file://`, `digest://`
 //!   and `datasource://` backends.
 //! - `options.rs`: the core's own options and scopes (`spool_base`, `Domain`, ...).
+//! - `control/`: the Control_Listener (console server side) and its commands.
+//! - `paniclog.rs`: the last warnings and errors kept in memory for the console.
 //! - `external.rs`: loading `.so` modules through the versioned C ABI.
 //! - `server.rs`: the server's lifecycle: start, reload (a new generation), shutdown.
 //! - `shutdown.rs`: the shutdown signal every task watches.
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod control;
 pub mod external;
 pub mod generation;
 pub mod hooks;
 pub mod listener;
 pub mod module;
 pub mod options;
+pub mod paniclog;
 pub mod registrar;
 pub mod registry;
 pub mod server;

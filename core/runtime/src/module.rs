@@ -47,10 +47,17 @@ pub trait Module: Send + Sync + 'static {
     }
     /// Called when the instance's generation is retired or the server stops.
     fn stop(&self) {}
-    /// Answers a console command addressed to this module (`<module>[:<inst>] <cmd>`).
-    fn command(&self, _args: &[&str]) -> Option<String> {
+    /// Answers a console command addressed to this module (`<module>[:<inst>] <cmd>`):
+    /// `None` when the command is unknown, `Err` for a failed command.
+    fn command(&self, _args: &[&str]) -> Option<Result<String, String>> {
         None
     }
+    /// Lines for the console's `summary` (name, value).
+    fn summary(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// Reopens log files (console `reopen logs`, SIGHUP) so logrotate works.
+    fn reopen_logs(&self) {}
 }
 
 /// Everything `configure` may look at.
@@ -72,6 +79,7 @@ pub struct Services {
     /// Fires when the server stops.
     pub shutdown: Shutdown,
     shared: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    server: std::sync::OnceLock<std::sync::Weak<crate::server::Server>>,
 }
 
 impl Services {
@@ -81,7 +89,18 @@ impl Services {
             store,
             shutdown,
             shared: Mutex::new(HashMap::new()),
+            server: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The running server (for the console), once it has started.
+    pub fn server(&self) -> Option<Arc<crate::server::Server>> {
+        self.server.get().and_then(std::sync::Weak::upgrade)
+    }
+
+    /// Records the running server; called once by `Server::start`.
+    pub(crate) fn set_server(&self, server: &Arc<crate::server::Server>) {
+        let _ = self.server.set(Arc::downgrade(server));
     }
 
     /// Returns the process-wide instance of `T`, creating it on first use. Modules keep state

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use impetus_config::{Config, Diagnostic, ModuleDecl, Schema};
+use impetus_config::{Config, Diagnostic, ModuleDecl, Schema, ScopeNode};
 
 use crate::auth::{DatasourceScheme, DigestFileScheme, PasswdFileScheme};
 use crate::external::ExternalModule;
@@ -48,7 +48,15 @@ impl Registry {
     /// Reads, loads external modules for, and validates a configuration file; all errors found
     /// are returned together.
     pub fn load(&self, path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
-        let loaded = self.read(path)?;
+        Self::fail_on_errors(self.read(path)?)
+    }
+
+    /// Loads external modules for, and validates, an already parsed tree (console edits).
+    pub fn load_tree(&self, root: ScopeNode) -> Result<Loaded, Vec<Diagnostic>> {
+        Self::fail_on_errors(self.read_tree(root, Vec::new()))
+    }
+
+    fn fail_on_errors(loaded: Loaded) -> Result<Loaded, Vec<Diagnostic>> {
         if loaded.warnings.iter().any(Diagnostic::is_error) {
             return Err(loaded.warnings);
         }
@@ -81,19 +89,23 @@ impl Registry {
     /// Parses, loads external modules and validates; fails only when the file cannot be parsed.
     /// `warnings` holds every diagnostic found, errors included.
     fn read(&self, path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
-        let (root, mut diagnostics) = impetus_config::load_file(path);
+        let (root, diagnostics) = impetus_config::load_file(path);
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(diagnostics);
         }
+        Ok(self.read_tree(root, diagnostics))
+    }
+
+    fn read_tree(&self, root: ScopeNode, mut diagnostics: Vec<Diagnostic>) -> Loaded {
         let externals = crate::external::load_declared(&root, &mut diagnostics);
         let schema = self.schema(&externals);
         let (config, found) = impetus_config::validate(root, &schema);
         diagnostics.extend(found);
-        Ok(Loaded {
+        Loaded {
             config: Arc::new(config),
             externals,
             warnings: diagnostics,
-        })
+        }
     }
 
     /// Configures every module stanza of `loaded` into generation `id`.
@@ -114,7 +126,7 @@ impl Registry {
             }),
         );
         let mut modules = Vec::new();
-        let mut diagnostics = Vec::new();
+        let mut diagnostics = crate::control::configure(config, &mut registrar);
         for stanza in config.modules() {
             let resolved = config.module(stanza.node);
             let enabled = resolved.get::<bool>("enabled").unwrap_or(true);

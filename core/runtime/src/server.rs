@@ -76,15 +76,17 @@ impl Server {
             .apply(generation.clone())
             .map_err(|errors| StartError::Other(errors.join("\n")))?;
         start_modules(&generation).map_err(StartError::Other)?;
-        Ok(Arc::new(Server {
+        let server = Arc::new(Server {
             registry,
             config_path: config_path.to_owned(),
-            services,
+            services: services.clone(),
             manager,
             started: Instant::now(),
             reloading: Mutex::new(()),
             observer,
-        }))
+        });
+        services.set_server(&server);
+        Ok(server)
     }
 
     /// Re-reads the configuration file and applies it as a new generation.

@@ -45,4 +45,23 @@ pub trait Store: Send + Sync + 'static {
     fn kv_delete(&self, bucket: &str, key: &str) -> Result<bool, StoreError>;
     /// Lists the keys of `bucket`, sorted.
     fn kv_keys(&self, bucket: &str) -> Result<Vec<String>, StoreError>;
+
+    /// Runs one SQL statement that returns rows, `?` placeholders bound to `params` (the Lua
+    /// `msys.db.query` API). Backends without SQL refuse it.
+    fn sql_query(
+        &self,
+        _sql: &str,
+        _params: &[&str],
+    ) -> Result<Vec<Vec<Option<String>>>, StoreError> {
+        Err(StoreError::RawStatement(
+            "this store does not run SQL".into(),
+        ))
+    }
+    /// Runs one SQL statement that returns no rows; returns the number of rows changed (the Lua
+    /// `msys.db.execute` API). Backends without SQL refuse it.
+    fn sql_execute(&self, _sql: &str, _params: &[&str]) -> Result<usize, StoreError> {
+        Err(StoreError::RawStatement(
+            "this store does not run SQL".into(),
+        ))
+    }
 }

@@ -20,9 +20,19 @@ use crate::router::Router;
 use crate::state::XmppState;
 
 /// The configured module instance.
-struct Xmpp;
+struct Xmpp {
+    state: Arc<XmppState>,
+}
 
-impl Module for Xmpp {}
+impl Module for Xmpp {
+    fn command(&self, args: &[&str]) -> Option<Result<String, String>> {
+        crate::console::command(&self.state, args)
+    }
+
+    fn summary(&self) -> Vec<(String, String)> {
+        crate::console::summary(&self.state)
+    }
+}
 
 /// `ModuleSpec::configure` of the xmpp module.
 pub fn configure(
@@ -123,7 +133,9 @@ pub fn configure(
         });
     }
     register_builtins(registrar);
-    Ok(Arc::new(Xmpp))
+    // Other modules (scriptlets) reach routing and the session table through the generation.
+    registrar.provide(state.clone());
+    Ok(Arc::new(Xmpp { state }))
 }
 
 fn peers(listener: &ScopeNode) -> impl Iterator<Item = &ScopeNode> {
@@ -203,7 +215,8 @@ fn register_builtins(registrar: &mut Registrar) {
         iq::ping::handler(),
         iq::version::handler(),
         iq::time::handler(),
-        iq::register::handler(),
+        iq::register::handler(iq::IqTarget::Server),
+        iq::register::handler(iq::IqTarget::Account),
     ] {
         registrar.feature(handler.namespace);
         registrar.provide(handler);

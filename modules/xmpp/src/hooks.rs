@@ -39,3 +39,18 @@ pub static SESSION_BOUND: HookPoint<SessionEvent> = HookPoint::new("session/boun
 
 /// `session/closed`: a bound session ended (after it left the routing table).
 pub static SESSION_CLOSED: HookPoint<SessionEvent> = HookPoint::new("session/closed");
+
+/// A stanza addressed to an account on a hosted domain, about to be delivered.
+pub struct DeliverEvent {
+    /// The addressee: a bare or full JID of a hosted account.
+    pub to: Jid,
+    /// The stanza (`from` already stamped); handlers may rewrite it.
+    pub stanza: Element,
+}
+
+/// `stanza/deliver`: a message, presence or IQ addressed to an account (bare or full JID) on a
+/// hosted domain, fired by `route::route` before the stanza is delivered to sessions, stored
+/// offline or answered by an account IQ handler. The roster scriptlet processes inbound
+/// subscriptions, probes and blocking here (RFC 6121 §3, §4.3; XEP-0191). `Done` means the
+/// handler delivered, answered or dropped it; an error is returned to the sender.
+pub static STANZA_DELIVER: HookPoint<DeliverEvent> = HookPoint::new("stanza/deliver");

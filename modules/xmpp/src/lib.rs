@@ -7,7 +7,7 @@
 //! - `options.rs`: every option of `xmpp_listener`, `Listen`, `Peer` and the domain options.
 //! - `configure.rs`: reading the config into an `XmppState` and listener registrations.
 //! - `listener.rs`: accepting a connection: Peer ACL, per-connection settings, the session task.
-//! - `hooks.rs`: the XMPP hook points.
+//! - `hooks.rs`: the XMPP hook points; `features.rs`: stream features other modules add.
 //! - `c2s/`: client sessions; `route.rs`: routing; `router.rs`: the session table;
 //!   `offline.rs`: XEP-0160; `iq/`: server IQ handlers; `clock.rs`: timestamps.
 #![warn(missing_docs)]
@@ -15,6 +15,8 @@
 pub mod c2s;
 mod clock;
 mod configure;
+mod console;
+pub mod features;
 pub mod hooks;
 pub mod iq;
 mod listener;

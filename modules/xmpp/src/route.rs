@@ -1,16 +1,18 @@
 //! Routing (RFC 6120 §10, RFC 6121 §8): where a stanza with a stamped `from` and a `to` goes:
 //! the server itself, a local account (bare or full JID, online or offline), or another
-//! server. Errors go back to the sender as stanza errors, never in a loop.
+//! server. Errors go back to the sender as stanza errors, never in a loop. Stanzas for local
+//! accounts pass the `stanza/deliver` hook first (where the roster scriptlet works).
 
 use std::sync::Arc;
 
-use impetus_runtime::Generation;
+use impetus_runtime::{Flow, Generation};
 use impetus_xml::Element;
 use impetus_xmpp_proto::jid::Jid;
 use impetus_xmpp_proto::ns;
 use impetus_xmpp_proto::stanza::{MessageType, StanzaKind, kind_of, message_type};
 use impetus_xmpp_proto::stanza_error::{StanzaError, StanzaErrorCondition, error_reply};
 
+use crate::hooks::{DeliverEvent, STANZA_DELIVER};
 use crate::iq;
 use crate::offline;
 use crate::router::SessionHandle;
@@ -51,6 +53,18 @@ pub fn route(state: &XmppState, generation: &Generation, stanza: Element) {
         // Messages and presence to the server itself have no recipient here.
         return;
     }
+    let mut event = DeliverEvent { to, stanza };
+    match generation.run_hook(&STANZA_DELIVER, &mut event) {
+        Ok(Flow::Continue) => {}
+        Ok(Flow::Done) => return,
+        Err(error) => {
+            if let Some(reply) = error_reply(&event.stanza, &error) {
+                route(state, generation, reply);
+            }
+            return;
+        }
+    }
+    let DeliverEvent { to, stanza } = event;
     if to.resource().is_some() {
         if let Some(session) = state.router.session(&to) {
             deliver(&session, &stanza);

@@ -33,6 +33,12 @@ pub struct XmppState {
 }
 
 impl XmppState {
+    /// The xmpp module's state of `generation` (the module provides it while configuring), for
+    /// other modules that route stanzas or read the session table.
+    pub fn of(generation: &Generation) -> Option<Arc<XmppState>> {
+        generation.provided::<Arc<XmppState>>().next().cloned()
+    }
+
     /// Whether `domain` is hosted here.
     pub fn hosts(&self, domain: &str) -> bool {
         self.hosts.contains(domain)

@@ -11,7 +11,7 @@ use parking_lot::{Mutex, RwLock};
 use tokio::sync::watch;
 
 use super::socket::{self, Bound};
-use super::{ConnectAttempt, Connection, ListenAddr, NetStream, VALIDATE_CONNECT};
+use super::{ConnectAttempt, Connection, ConnectionTable, ListenAddr, NetStream, VALIDATE_CONNECT};
 use crate::generation::Generation;
 
 struct Running {
@@ -23,6 +23,7 @@ struct Running {
 /// Owns the listening sockets and the pointer to the current generation.
 pub struct ListenerManager {
     current: Arc<RwLock<Arc<Generation>>>,
+    connections: Arc<ConnectionTable>,
     running: Mutex<HashMap<String, Running>>,
 }
 
@@ -31,6 +32,7 @@ impl ListenerManager {
     pub fn new(first: Arc<Generation>) -> Arc<Self> {
         Arc::new(ListenerManager {
             current: Arc::new(RwLock::new(first)),
+            connections: Arc::default(),
             running: Mutex::new(HashMap::new()),
         })
     }
@@ -94,8 +96,17 @@ impl ListenerManager {
                 },
             );
             let current = self.current.clone();
+            let connections = self.connections.clone();
             let shutdown = generation.services.shutdown.clone();
-            tokio::spawn(accept_loop(bound, key, addr, current, stop_rx, shutdown));
+            tokio::spawn(accept_loop(
+                bound,
+                key,
+                addr,
+                current,
+                connections,
+                stop_rx,
+                shutdown,
+            ));
         }
         Ok(())
     }
@@ -110,6 +121,11 @@ impl ListenerManager {
             .collect();
         list.sort_by(|a, b| a.0.cmp(&b.0));
         list
+    }
+
+    /// The open connections.
+    pub fn connections(&self) -> &ConnectionTable {
+        &self.connections
     }
 
     /// Closes every listening socket.
@@ -138,6 +154,7 @@ async fn accept_loop(
     key: String,
     addr: ListenAddr,
     current: Arc<RwLock<Arc<Generation>>>,
+    connections: Arc<ConnectionTable>,
     mut stop: watch::Receiver<bool>,
     shutdown: crate::Shutdown,
 ) {
@@ -165,10 +182,12 @@ async fn accept_loop(
         {
             let _ = tcp.set_nodelay(true);
         }
+        let peer_text = peer.map(|p| p.to_string()).unwrap_or_else(|| "unix".into());
         let connection = Connection {
             stream,
             peer,
             local: addr.clone(),
+            guard: connections.open(&registration.kind, &addr.to_string(), &peer_text),
         };
         let mut attempt = ConnectAttempt {
             listener: registration.kind.clone(),

@@ -4,10 +4,12 @@
 //! - `stream.rs`: `NetStream`, one type for TCP and Unix-domain connections.
 //! - `socket.rs`: binding with the socket options (backlog, buffers, Nagle, file mode).
 //! - `manager.rs`: the accept loops, the `validate_connect` hook, and reload diffing.
+//! - `table.rs`: the open connections, for `show inbound`.
 
 mod manager;
 mod socket;
 mod stream;
+mod table;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -16,6 +18,7 @@ pub use impetus_config::types::ListenAddr;
 pub use manager::ListenerManager;
 pub use socket::SocketOptions;
 pub use stream::NetStream;
+pub use table::{ConnectionGuard, ConnectionInfo, ConnectionTable};
 
 use crate::generation::Generation;
 use crate::hooks::HookPoint;
@@ -43,6 +46,8 @@ pub struct Connection {
     pub peer: Option<SocketAddr>,
     /// The `Listen` address it arrived on.
     pub local: ListenAddr,
+    /// Keeps the connection's row in the connection table until the session drops it.
+    pub guard: ConnectionGuard,
 }
 
 impl Connection {

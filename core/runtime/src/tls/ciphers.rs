@@ -74,11 +74,13 @@ fn suite_matches(suite: &SupportedCipherSuite, name: &str) -> bool {
 }
 
 fn normalise(name: &str) -> String {
+    // rustls spells TLS 1.3 suites `TLS13_AES_128_GCM_SHA256`; IANA and OpenSSL say `TLS_...`.
     let upper = name.to_ascii_uppercase().replace('-', "_");
-    upper
-        .strip_prefix("TLS_")
-        .map(str::to_owned)
-        .unwrap_or(upper)
+    let bare = upper
+        .strip_prefix("TLS13_")
+        .or_else(|| upper.strip_prefix("TLS_"))
+        .unwrap_or(&upper);
+    bare.to_owned()
 }
 
 /// OpenSSL's name for a TLS 1.2 suite, e.g. `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256` →

@@ -156,6 +156,16 @@ impl Store for SqliteStore {
     fn kv_keys(&self, bucket: &str) -> Result<Vec<String>, StoreError> {
         self.read(|c| kv::keys(c, bucket))
     }
+    fn sql_query(
+        &self,
+        sql: &str,
+        params: &[&str],
+    ) -> Result<Vec<Vec<Option<String>>>, StoreError> {
+        self.raw_query(sql, params)
+    }
+    fn sql_execute(&self, sql: &str, params: &[&str]) -> Result<usize, StoreError> {
+        self.raw_execute(sql, params)
+    }
 }
 
 #[cfg(test)]

@@ -159,28 +159,15 @@ impl DigestMd5Server {
         let Stage::Verify(pending) = std::mem::replace(&mut self.stage, Stage::Done) else {
             return Err(SaslFailure::MalformedRequest);
         };
-        let mut a1 = ha1_user_realm_pass.to_vec();
-        for part in [self.nonce.as_bytes(), &pending.cnonce] {
-            a1.push(b':');
-            a1.extend_from_slice(part);
-        }
-        if let Some(authzid) = &pending.authzid {
-            a1.push(b':');
-            a1.extend_from_slice(authzid);
-        }
-        let ha1 = hex::encode(Md5::digest(&a1));
-        let kd = |a2_prefix: &[u8]| {
-            let ha2 = hex::encode(Md5::digest([a2_prefix, &pending.digest_uri[..]].concat()));
-            let parts: [&[u8]; 6] = [
-                ha1.as_bytes(),
-                self.nonce.as_bytes(),
-                &pending.nc,
-                &pending.cnonce,
-                b"auth",
-                ha2.as_bytes(),
-            ];
-            hex::encode(Md5::digest(parts.join(&b':')))
+        let context = DigestContext {
+            ha1: ha1_user_realm_pass,
+            nonce: self.nonce.as_bytes(),
+            cnonce: &pending.cnonce,
+            nc: &pending.nc,
+            authzid: pending.authzid.as_deref(),
+            digest_uri: &pending.digest_uri,
         };
+        let kd = |a2_prefix: &[u8]| context.digest(a2_prefix);
         let expected = kd(b"AUTHENTICATE:");
         if bool::from(
             pending
@@ -192,6 +179,49 @@ impl DigestMd5Server {
         } else {
             Err(SaslFailure::NotAuthorized)
         }
+    }
+}
+
+/// The values both sides hash (RFC 2831 §2.1.2.1), with `qop=auth`.
+pub(crate) struct DigestContext<'a> {
+    /// H(username:realm:password).
+    pub ha1: &'a [u8; 16],
+    /// The server's nonce.
+    pub nonce: &'a [u8],
+    /// The client's nonce.
+    pub cnonce: &'a [u8],
+    /// The nonce count (`00000001`).
+    pub nc: &'a [u8],
+    /// The authorization id, if sent.
+    pub authzid: Option<&'a [u8]>,
+    /// `service/host`.
+    pub digest_uri: &'a [u8],
+}
+
+impl DigestContext<'_> {
+    /// The response digest: `a2_prefix` is `AUTHENTICATE:` for the client's response and `:`
+    /// for the server's `rspauth`.
+    pub(crate) fn digest(&self, a2_prefix: &[u8]) -> String {
+        let mut a1 = self.ha1.to_vec();
+        for part in [self.nonce, self.cnonce] {
+            a1.push(b':');
+            a1.extend_from_slice(part);
+        }
+        if let Some(authzid) = self.authzid {
+            a1.push(b':');
+            a1.extend_from_slice(authzid);
+        }
+        let ha1 = hex::encode(Md5::digest(&a1));
+        let ha2 = hex::encode(Md5::digest([a2_prefix, self.digest_uri].concat()));
+        let parts: [&[u8]; 6] = [
+            ha1.as_bytes(),
+            self.nonce,
+            self.nc,
+            self.cnonce,
+            b"auth",
+            ha2.as_bytes(),
+        ];
+        hex::encode(Md5::digest(parts.join(&b':')))
     }
 }
 

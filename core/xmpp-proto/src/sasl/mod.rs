@@ -6,6 +6,7 @@ use impetus_xml::Element;
 use crate::ns;
 
 pub mod digest_md5;
+pub mod digest_md5_client;
 mod directives;
 pub mod plain;
 pub mod scram;

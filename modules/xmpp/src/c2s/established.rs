@@ -1,7 +1,11 @@
 //! Stanzas of a bound client session (RFC 6120 §8, RFC 6121 §4 and §8): stamp `from`, run the
-//! `stanza/in` hook, handle the session's own presence, then route.
+//! `stanza/in` hook, handle the session's own presence, then route. The socket-free core is
+//! public ([`client_stanza`], [`session_ended`]) so in-process sessions (the scriptlet
+//! transcripts) run exactly the code a real connection runs.
 
-use impetus_runtime::Flow;
+use std::sync::Arc;
+
+use impetus_runtime::{Flow, Generation};
 use impetus_xml::Element;
 use impetus_xmpp_proto::jid::Jid;
 use impetus_xmpp_proto::ns;
@@ -12,112 +16,127 @@ use impetus_xmpp_proto::stream_error::StreamErrorCondition;
 use super::{Next, Session};
 use crate::hooks::{STANZA_IN, SessionEvent, StanzaEvent};
 use crate::router::{Availability, SessionHandle};
+use crate::state::XmppState;
 use crate::{offline, route};
 
 impl Session {
     /// Handles one stanza from a bound client.
-    pub(super) fn on_stanza(&mut self, mut stanza: Element) -> Next {
+    pub(super) fn on_stanza(&mut self, stanza: Element) -> Next {
         let Some(handle) = self.handle().cloned() else {
             return self.fail(StreamErrorCondition::NotAuthorized, None);
         };
-        let Some(kind) = kind_of(&stanza).filter(|_| stanza.ns == self.default_ns) else {
+        if kind_of(&stanza).is_none() || stanza.ns != self.default_ns {
             return self.fail(
                 StreamErrorCondition::UnsupportedStanzaType,
                 Some("only message, presence and iq are allowed"),
             );
-        };
-        if kind == StanzaKind::Iq
-            && stanza.child("session", ns::SESSION).is_some()
-            && stanza.attr("to").is_none()
-        {
-            self.reply(&impetus_xmpp_proto::stanza::iq_result(&stanza));
-            return Next::Continue;
         }
-        // The server stamps `from` on everything a client sends (RFC 6120 §8.1.2.1).
-        stanza.set_attr("from", handle.jid.to_string());
-        if let Some(to) = stanza.attr("to") {
-            match Jid::parse(to) {
-                Ok(jid) => stanza.set_attr("to", jid.to_string()),
-                Err(e) => {
-                    let error = StanzaError::new(StanzaErrorCondition::JidMalformed)
-                        .with_text(&e.to_string());
-                    if let Some(reply) = error_reply(&stanza, &error) {
-                        self.reply(&reply);
-                    }
-                    return Next::Continue;
-                }
-            }
+        if let Some(reply) = client_stanza(&self.state, &self.generation, &handle, stanza) {
+            self.reply(&reply);
         }
-        let mut event = StanzaEvent {
-            session: Some(handle.clone()),
-            from: handle.jid.clone(),
-            stanza,
-        };
-        match self.generation.run_hook(&STANZA_IN, &mut event) {
-            Ok(Flow::Done) => return Next::Continue,
-            Ok(Flow::Continue) => {}
-            Err(error) => {
-                if let Some(reply) = error_reply(&event.stanza, &error) {
-                    self.reply(&reply);
-                }
-                return Next::Continue;
-            }
-        }
-        let stanza = event.stanza;
-        if kind == StanzaKind::Presence && stanza.attr("to").is_none() {
-            self.own_presence(&handle, stanza);
-            return Next::Continue;
-        }
-        route::route(&self.state, &self.generation, stanza);
         Next::Continue
     }
 
-    /// Presence without `to`: the resource's availability, broadcast to the user's resources
-    /// (RFC 6121 §4.2.2, §4.5.2); contacts are reached by the roster scriptlet's hook.
-    fn own_presence(&mut self, handle: &std::sync::Arc<SessionHandle>, stanza: Element) {
-        let kind = presence_type(&stanza);
-        let initial = handle.available().is_none();
-        match kind {
-            Some(PresenceType::Available) => {
-                let priority = stanza
-                    .child("priority", ns::CLIENT)
-                    .and_then(|p| p.text().trim().parse::<i8>().ok())
-                    .unwrap_or(0);
-                *handle.availability.lock() = Some(Availability {
-                    priority,
-                    show: stanza
-                        .child("show", ns::CLIENT)
-                        .map(|s| s.text())
-                        .unwrap_or_default(),
-                    status: stanza
-                        .child("status", ns::CLIENT)
-                        .map(|s| s.text())
-                        .unwrap_or_default(),
-                });
+    /// Removes the session from the routing table and announces it unavailable.
+    pub(super) fn unbind(&mut self, handle: Arc<SessionHandle>) {
+        session_ended(&self.state, &self.generation, handle);
+    }
+}
+
+/// Processes one stanza (message, presence or iq) from the bound client `handle`: stamps
+/// `from`, runs the `stanza/in` hook, applies the session's own presence, and routes. Returns
+/// the reply the server writes straight back to that client, if any.
+pub fn client_stanza(
+    state: &XmppState,
+    generation: &Generation,
+    handle: &Arc<SessionHandle>,
+    mut stanza: Element,
+) -> Option<Element> {
+    let kind = kind_of(&stanza)?;
+    if kind == StanzaKind::Iq
+        && stanza.child("session", ns::SESSION).is_some()
+        && stanza.attr("to").is_none()
+    {
+        return Some(impetus_xmpp_proto::stanza::iq_result(&stanza));
+    }
+    // The server stamps `from` on everything a client sends (RFC 6120 §8.1.2.1).
+    stanza.set_attr("from", handle.jid.to_string());
+    if let Some(to) = stanza.attr("to") {
+        match Jid::parse(to) {
+            Ok(jid) => stanza.set_attr("to", jid.to_string()),
+            Err(e) => {
+                let error =
+                    StanzaError::new(StanzaErrorCondition::JidMalformed).with_text(&e.to_string());
+                return error_reply(&stanza, &error);
             }
-            Some(PresenceType::Unavailable) => *handle.availability.lock() = None,
-            // Subscription management without a roster script: nothing to do (Momentum answers
-            // roster requests only when the presence script is loaded).
-            _ => return,
-        }
-        route::broadcast_to_own_resources(&self.state, &handle.jid, &stanza);
-        if initial && kind == Some(PresenceType::Available) {
-            offline::deliver(&self.state, handle);
         }
     }
+    let mut event = StanzaEvent {
+        session: Some(handle.clone()),
+        from: handle.jid.clone(),
+        stanza,
+    };
+    match generation.run_hook(&STANZA_IN, &mut event) {
+        Ok(Flow::Done) => return None,
+        Ok(Flow::Continue) => {}
+        Err(error) => return error_reply(&event.stanza, &error),
+    }
+    let stanza = event.stanza;
+    if kind == StanzaKind::Presence && stanza.attr("to").is_none() {
+        own_presence(state, handle, stanza);
+        return None;
+    }
+    route::route(state, generation, stanza);
+    None
+}
 
-    /// Removes the session from the routing table and announces it unavailable.
-    pub(super) fn unbind(&mut self, handle: std::sync::Arc<SessionHandle>) {
-        self.state.router.unbind(&handle);
-        if handle.availability.lock().take().is_some() {
-            let unavailable = Element::new("presence", ns::CLIENT)
-                .with_attr("from", handle.jid.to_string())
-                .with_attr("type", "unavailable");
-            route::broadcast_to_own_resources(&self.state, &handle.jid, &unavailable);
+/// Presence without `to`: the resource's availability, broadcast to the user's resources
+/// (RFC 6121 §4.2.2, §4.5.2); contacts are reached by the roster scriptlet's hook.
+fn own_presence(state: &XmppState, handle: &Arc<SessionHandle>, stanza: Element) {
+    let kind = presence_type(&stanza);
+    let initial = handle.available().is_none();
+    match kind {
+        Some(PresenceType::Available) => {
+            let priority = stanza
+                .child("priority", ns::CLIENT)
+                .and_then(|p| p.text().trim().parse::<i8>().ok())
+                .unwrap_or(0);
+            *handle.availability.lock() = Some(Availability {
+                priority,
+                show: stanza
+                    .child("show", ns::CLIENT)
+                    .map(|s| s.text())
+                    .unwrap_or_default(),
+                status: stanza
+                    .child("status", ns::CLIENT)
+                    .map(|s| s.text())
+                    .unwrap_or_default(),
+            });
         }
-        let mut event = SessionEvent { session: handle };
-        let _ = self
-            .generation
-            .run_hook(&crate::hooks::SESSION_CLOSED, &mut event);
+        Some(PresenceType::Unavailable) => *handle.availability.lock() = None,
+        // Subscription management without a roster script: nothing to do (Momentum answers
+        // roster requests only when the presence script is loaded).
+        _ => return,
+    }
+    route::broadcast_to_own_resources(state, &handle.jid, &stanza);
+    if initial && kind == Some(PresenceType::Available) {
+        offline::deliver(state, handle);
+    }
+}
+
+/// Ends a bound session: removes it from the routing table, fires `session/closed` (while the
+/// session's last availability is still readable, so hooks can tell contacts), then announces
+/// it unavailable to the user's other resources.
+pub fn session_ended(state: &XmppState, generation: &Generation, handle: Arc<SessionHandle>) {
+    state.router.unbind(&handle);
+    let mut event = SessionEvent {
+        session: handle.clone(),
+    };
+    let _ = generation.run_hook(&crate::hooks::SESSION_CLOSED, &mut event);
+    if handle.availability.lock().take().is_some() {
+        let unavailable = Element::new("presence", ns::CLIENT)
+            .with_attr("from", handle.jid.to_string())
+            .with_attr("type", "unavailable");
+        route::broadcast_to_own_resources(state, &handle.jid, &unavailable);
     }
 }

@@ -6,13 +6,16 @@
 //! - `transport.rs`: plaintext or TLS.
 //! - `stream.rs`: headers and header checks.
 //! - `negotiate.rs`: features, STARTTLS, SASL, bind (the pre-session state machine).
-//! - `established.rs`: stanzas of a bound session (stamping `from`, hooks, routing).
+//! - `established.rs`: stanzas of a bound session (stamping `from`, hooks, routing); its
+//!   socket-free entry points `client_stanza` and `session_ended` are public.
 
 mod established;
 mod negotiate;
 pub mod settings;
 mod stream;
 pub mod transport;
+
+pub use established::{client_stanza, session_ended};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -100,6 +100,9 @@ impl Session {
                 Element::new("session", ns::SESSION)
                     .with_child(Element::new("optional", ns::SESSION)),
             );
+            for extra in self.generation.provided::<crate::features::StreamFeature>() {
+                features.push_child(extra.element.clone());
+            }
             return features;
         }
         if !self.tls && self.settings.tls.is_some() {

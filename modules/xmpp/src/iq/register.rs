@@ -158,11 +158,17 @@ pub fn before_auth(state: &XmppState, applicant: &Applicant<'_>, iq: &Element) -
 }
 
 /// The handler for authenticated users: form with `<registered/>`, password change, removal.
-pub fn handler() -> IqHandler {
+/// Clients address these to the server or send them without `to` (XEP-0077 §3.2, which
+/// RFC 6120 §10.3.3 routes to the sender's own account), so `target` is registered twice; an
+/// account target only answers its own user.
+pub fn handler(target: IqTarget) -> IqHandler {
     IqHandler {
         namespace: ns::REGISTER,
-        target: IqTarget::Server,
-        handle: Arc::new(|request| {
+        target,
+        handle: Arc::new(move |request| {
+            if target == IqTarget::Account && *request.to != request.from.bare() {
+                return Err(StanzaError::new(StanzaErrorCondition::ServiceUnavailable));
+            }
             let node = request.from.node().unwrap_or_default();
             if !request.set {
                 return Ok(Some(form(Some(node))));
