@@ -1,6 +1,7 @@
 //! Logging: tracing to stderr. Core crates log at INFO; each module logs at its own
 //! `debug_level` (Momentum's per-module debug output), mapped to the module crate's target.
-//! `RUST_LOG` overrides everything when set.
+//! `RUST_LOG` overrides everything when set. Warnings and errors are also kept in memory for
+//! the console's `paniclog`.
 
 use impetus_config::types::DebugLevel;
 use impetus_runtime::Generation;
@@ -21,6 +22,7 @@ pub fn init() -> FilterHandle {
                 .with_writer(std::io::stderr)
                 .with_target(true),
         )
+        .with(impetus_runtime::paniclog::PanicLogLayer)
         .init();
     handle
 }
