@@ -17,6 +17,9 @@ from slixmpp.exceptions import IqError, IqTimeout
 DOMAIN = "localhost"
 TIMEOUT = 10
 PLUGINS = ("xep_0030", "xep_0077", "xep_0092", "xep_0199", "xep_0202")
+# Every client lives until the end: slixmpp's background tasks of an aborted client would
+# otherwise be garbage-collected while pending, which asyncio reports as an error.
+CLIENTS = []
 
 
 class Checklist:
@@ -93,6 +96,7 @@ def make_client(user, password, resource=None, mech=None, direct_tls=False, bind
     """
     jid = f"{user}@{DOMAIN}" + (f"/{resource}" if resource else "")
     client = slixmpp.ClientXMPP(jid, password, sasl_mech=mech)
+    CLIENTS.append(client)
     for plugin in PLUGINS:
         client.register_plugin(plugin)
     client.use_aiodns = False
@@ -113,6 +117,12 @@ def make_client(user, password, resource=None, mech=None, direct_tls=False, bind
 
         mechanisms.sasl_callback = credentials
     return client
+
+
+def settle_once(future, value):
+    """Resolves `future` with `value` unless something resolved it first."""
+    if not future.done():
+        future.set_result(value)
 
 
 class Session:
@@ -144,6 +154,11 @@ class Session:
         """Sends a message, optionally claiming a `from` the server must overwrite."""
         self.client.send_message(mto=to, mbody=body, mtype=kind, mfrom=claimed_from)
 
+    async def sync(self):
+        """Pings the server: once answered, the server has handled everything sent before.
+        Returns "result" or what went wrong."""
+        return await iq_outcome(self.client.plugin["xep_0199"].send_ping(DOMAIN, timeout=TIMEOUT))
+
     async def close(self):
         """Ends the stream and waits (bounded) for the disconnect."""
         try:
@@ -154,21 +169,18 @@ class Session:
 
 async def login(host, port, user, password, resource=None, mech=None, direct_tls=False,
                 presence=True, binding=None):
-    """Connects and authenticates. Returns `(session, None)` once the session started (after
-    initial presence if `presence`), or `(None, reason)`: `failed:<condition>` on a SASL
-    failure, or a description of how the connection ended."""
+    """Connects and authenticates. Returns `(session, None)` once the session started (and
+    the server handled the initial presence, if `presence`), or `(None, reason)`:
+    `failed:<condition>` on a SASL failure, or a description of how the connection ended."""
     client = make_client(user, password, resource, mech, direct_tls, binding)
     session = Session(client)
     loop = asyncio.get_running_loop()
     outcome = loop.create_future()
 
     def settle(value):
-        if not outcome.done():
-            outcome.set_result(value)
+        settle_once(outcome, value)
 
     def started(_):
-        if presence:
-            client.send_presence()
         settle(None)
 
     def succeeded(_):
@@ -186,6 +198,10 @@ async def login(host, port, user, password, resource=None, mech=None, direct_tls
         reason = await asyncio.wait_for(outcome, TIMEOUT)
     except asyncio.TimeoutError:
         reason = "timeout"
+    if reason is None and presence:
+        client.send_presence()
+        synced = await session.sync()
+        reason = None if synced == "result" else f"presence not handled: {synced}"
     if reason is not None:
         client.cancel_connection_attempt()
         client.abort()
@@ -205,19 +221,12 @@ async def register(host, port, user, password, direct_tls=False):
         iq["type"] = "set"
         iq["register"]["username"] = user
         iq["register"]["password"] = password
-        try:
-            await iq.send(timeout=TIMEOUT)
-            result = None
-        except IqError as err:
-            result = err.iq["error"]["condition"]
-        except IqTimeout:
-            result = "timeout"
-        if not outcome.done():
-            outcome.set_result(result)
+        result = await iq_outcome(iq.send(timeout=TIMEOUT))
+        settle_once(outcome, None if result == "result" else result)
         client.disconnect()
 
     client.add_event_handler("register", on_register)
-    client.add_event_handler("disconnected", lambda r: outcome.done() or outcome.set_result(f"disconnected:{r}"))
+    client.add_event_handler("disconnected", lambda r: settle_once(outcome, f"disconnected:{r}"))
     client.connect(host, port)
     try:
         return await asyncio.wait_for(outcome, TIMEOUT)
@@ -235,3 +244,9 @@ async def iq_result(request):
         return "error", err.iq["error"]["condition"]
     except IqTimeout:
         return "timeout", None
+
+
+async def iq_outcome(request):
+    """Like `iq_result`, but just "result", the error condition, or "timeout"."""
+    kind, value = await iq_result(request)
+    return value if kind == "error" else kind

@@ -139,7 +139,10 @@ impl Server {
         Server::start(&config(port, "", ""), port)
     }
 
-    fn wait_for_port(&mut self, port: u16) {
+    /// Waits until 127.0.0.1:`port` accepts connections (panics after 20 s or if the server
+    /// exited). [`Server::start`] waits only for its own port and the server binds its `Listen`
+    /// sockets one by one, so tests call this for every other port they connect to.
+    pub fn wait_for_port(&mut self, port: u16) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {

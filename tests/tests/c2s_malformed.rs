@@ -27,9 +27,13 @@ impl Fixture {
     /// Like [`Fixture::new`], plus the Listen scopes `extra(port)` returns for a second free port.
     fn with_listens(extra: impl FnOnce(u16) -> String) -> Fixture {
         let [tls_port, port, extra_port] = free_ports();
-        let listens =
-            plain_listen(port, "max_stanza_size = 1024 max_stanza_depth = 8") + &extra(extra_port);
-        let server = Server::start(&config(tls_port, &listens, ""), tls_port);
+        let extra = extra(extra_port);
+        let listens = plain_listen(port, "max_stanza_size = 1024 max_stanza_depth = 8") + &extra;
+        let mut server = Server::start(&config(tls_port, &listens, ""), tls_port);
+        server.wait_for_port(port);
+        if !extra.is_empty() {
+            server.wait_for_port(extra_port);
+        }
         RawClient::create_account(port, "alice", "secret");
         let witness = RawClient::login(port, "alice", "secret", "witness");
         Fixture {

@@ -18,7 +18,8 @@ fn scenario(server: &Server, script: &str, extra: &[&str], expected: &[&str]) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let report = format!(
-        "{script} exited with {} after {:?}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n--- server log ---\n{}",
+        "{script} exited with {} after {:?}\n--- stdout ---\n{stdout}\n\
+         --- stderr ---\n{stderr}\n--- server log ---\n{}",
         output.status,
         started.elapsed(),
         server.log()
@@ -36,7 +37,11 @@ fn scenario(server: &Server, script: &str, extra: &[&str], expected: &[&str]) {
 fn wait_for_listener(server: &Server, port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "port {port} never opened:\n{}", server.log());
+        assert!(
+            Instant::now() < deadline,
+            "port {port} never opened:\n{}",
+            server.log()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -69,7 +74,11 @@ fn registration_then_login_with_each_sasl_mechanism() {
             "server still serves after failures",
         ],
     );
-    assert!(server.log().contains("Account registered in-band"), "{}", server.log());
+    assert!(
+        server.log().contains("Account registered in-band"),
+        "{}",
+        server.log()
+    );
 }
 
 /// Two users exchange messages both ways with the server stamping the sender's full JID (a
@@ -146,7 +155,11 @@ fn password_change_and_account_removal() {
             "bounced message was not stored",
         ],
     );
-    assert!(server.log().contains("Account removed in-band"), "{}", server.log());
+    assert!(
+        server.log().contains("Account removed in-band"),
+        "{}",
+        server.log()
+    );
 }
 
 /// A second `Listen` with `tls_direct = true` (XEP-0368) speaks TLS 1.3 from the first byte

@@ -101,7 +101,8 @@ fn dump_config_shows_resolved_defaults() {
 fn sighup_with_a_broken_config_keeps_the_running_one() {
     let [tls_port, port] = free_ports();
     let good = config(tls_port, &plain_listen(port, ""), "");
-    let server = Server::start(&good, tls_port);
+    let mut server = Server::start(&good, tls_port);
+    server.wait_for_port(port);
     RawClient::create_account(port, "alice", "secret");
     let mut session = RawClient::login(port, "alice", "secret", "desk");
     server.rewrite_config(&good.replace("allow_registration = true", "allow_registraton = true"));
@@ -134,7 +135,8 @@ fn sighup_with_a_broken_config_keeps_the_running_one() {
 fn sighup_with_a_new_listen_opens_it_and_keeps_sessions() {
     let [tls_port, port, added] = free_ports();
     let before = config(tls_port, &plain_listen(port, ""), "");
-    let server = Server::start(&before, tls_port);
+    let mut server = Server::start(&before, tls_port);
+    server.wait_for_port(port);
     RawClient::create_account(port, "alice", "secret");
     let mut session = RawClient::login(port, "alice", "secret", "desk");
     let new_addr = SocketAddr::from(([127, 0, 0, 1], added));
@@ -150,6 +152,7 @@ fn sighup_with_a_new_listen_opens_it_and_keeps_sessions() {
         "{}",
         server.log()
     );
+    server.wait_for_port(added);
     let mut fresh = RawClient::local(added);
     fresh.start();
     fresh.authenticate("alice", "secret");

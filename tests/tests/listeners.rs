@@ -3,6 +3,7 @@
 //! a disabled `Listen` binds nothing; STARTTLS is required before authentication by default.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use impetus_tests::{RawClient, Server, config, free_port, free_ports};
@@ -38,11 +39,19 @@ fn ipv4_ipv6_and_unix_listens_all_serve() {
     );
     let server = Server::start(&config(port, &listens, ""), port);
     assert_serves_xmpp(&mut RawClient::local(port));
-    assert_serves_xmpp(&mut RawClient::connect(SocketAddr::from((
-        std::net::Ipv6Addr::LOCALHOST,
-        port6,
-    ))));
+    let v6 = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port6));
     let socket = server.dir.path().join("xmpp.sock");
+    // The server binds its Listens one by one: wait until the other two accept.
+    let deadline = Instant::now() + FIVE_SECONDS;
+    while TcpStream::connect(v6).is_err() || UnixStream::connect(&socket).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "[::1]:{port6} or {} never accepted",
+            socket.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_serves_xmpp(&mut RawClient::connect(v6));
     use std::os::unix::fs::{FileTypeExt, PermissionsExt};
     let meta = std::fs::metadata(&socket).expect("the Unix socket exists");
     assert!(meta.file_type().is_socket());

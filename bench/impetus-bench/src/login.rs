@@ -340,3 +340,58 @@ async fn bind(conn: &mut Conn, features: &Element, resource: &str) -> Result<Str
     }
     Ok(jid)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::testing::profile;
+    use crate::sasl::ScramHash;
+    use crate::testserver;
+
+    fn soon() -> Instant {
+        Instant::now() + Duration::from_secs(5)
+    }
+
+    #[tokio::test]
+    async fn logs_in_with_scram_and_plain() {
+        let server = testserver::start(true).await;
+        for mechanism in [Mechanism::Scram(ScramHash::Sha256), Mechanism::Plain] {
+            let p = profile(server.addr, mechanism);
+            let session = login(&p, 3, soon()).await.expect("login");
+            assert_eq!(session.jid, "u3@localhost/bench");
+            assert!(session.latency > Duration::ZERO);
+            session.conn.close().await;
+        }
+        // The salted password was computed once and then reused.
+        let p = profile(server.addr, Mechanism::Scram(ScramHash::Sha256));
+        login(&p, 4, soon()).await.expect("first");
+        login(&p, 4, soon()).await.expect("second");
+        assert_eq!(p.keys.stats(), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn reports_refusals_by_kind() {
+        let server = testserver::start(true).await;
+        let mut p = profile(server.addr, Mechanism::Scram(ScramHash::Sha256));
+        p.password = "wrong".into();
+        let e = login(&p, 1, soon()).await.err().expect("refused");
+        assert_eq!(e.kind(), "sasl-failure: not-authorized");
+        let p = profile(server.addr, Mechanism::Scram(ScramHash::Sha1));
+        let e = login(&p, 1, soon()).await.err().expect("not offered");
+        assert_eq!(e.kind(), "mechanism-not-offered: SCRAM-SHA-1");
+        let mut p = profile(server.addr, Mechanism::Plain);
+        p.tls = TlsMode::Starttls;
+        let e = login(&p, 1, soon()).await.err().expect("no starttls");
+        assert_eq!(e.kind(), "protocol");
+        let e = login(&p, 1, Instant::now()).await.err().expect("deadline");
+        assert_eq!(e.kind(), "timeout: connect");
+    }
+
+    #[tokio::test]
+    async fn registers_and_finds_existing_accounts() {
+        let server = testserver::start(true).await;
+        let p = profile(server.addr, Mechanism::Plain);
+        assert_eq!(register(&p, 9, soon()).await.ok(), Some(Registered::Created));
+        assert_eq!(register(&p, 9, soon()).await.ok(), Some(Registered::Existing));
+    }
+}

@@ -21,6 +21,8 @@ mod profile;
 mod progress;
 mod sasl;
 mod scenario;
+#[cfg(test)]
+mod testserver;
 mod tls;
 mod usage;
 

@@ -38,8 +38,8 @@ pub struct Flow {
 pub enum Pace {
     /// Closed loop: keep this many messages in flight.
     Window(u64),
-    /// Open loop: `rate` messages per second, stamped with their intended send time; message
-    /// `n` is due at `(n + phase) / rate` seconds (a phase in 0..1 spreads the writers out).
+    /// Open loop: `rate` messages per second, also stamped with their due time; message `n`
+    /// is due at `(n + phase) / rate` seconds (a phase in 0..1 spreads the writers out).
     Rate {
         /// Messages per second.
         rate: f64,
@@ -53,18 +53,36 @@ fn ns_since(epoch: Instant, at: Instant) -> u64 {
     at.saturating_duration_since(epoch).as_nanos() as u64
 }
 
-/// Appends one message stanza: `prefix` is `<message to='..' type='chat'><body>`.
-fn push_message(out: &mut String, prefix: &str, seq: u64, t_ns: u64, padding: &str) {
-    out.push_str(prefix);
-    let _ = write!(out, "{seq} {t_ns}{padding}</body></message>");
+/// What a message body carries: its number and when it was sent (ns since the epoch), and
+/// for paced messages when it was due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// Sequence number within its direction.
+    pub seq: u64,
+    /// When it was written.
+    pub sent: u64,
+    /// When it was due (paced mode only).
+    pub due: Option<u64>,
 }
 
-/// Parses a body written by [`push_message`]: `(sequence, send time in ns)`.
-pub fn parse_body(body: &str) -> Option<(u64, u64)> {
+/// Appends one message stanza: `prefix` is `<message to='..' type='chat'><body>`.
+fn push_message(out: &mut String, prefix: &str, stamp: Stamp, padding: &str) {
+    out.push_str(prefix);
+    let _ = write!(out, "{} {}", stamp.seq, stamp.sent);
+    if let Some(due) = stamp.due {
+        let _ = write!(out, " {due}");
+    }
+    out.push_str(padding);
+    out.push_str("</body></message>");
+}
+
+/// Parses a body written by [`push_message`] (or a presence status with `seq sent`).
+pub fn parse_body(body: &str) -> Option<Stamp> {
     let mut words = body.split(' ');
     let seq = words.next()?.parse().ok()?;
-    let t = words.next()?.parse().ok()?;
-    Some((seq, t))
+    let sent = words.next()?.parse().ok()?;
+    let due = words.next().and_then(|w| w.parse().ok());
+    Some(Stamp { seq, sent, due })
 }
 
 /// What a writer needs.
@@ -96,7 +114,7 @@ impl Writer {
                 break;
             }
             let sent = self.flow.sent.load(Ordering::Relaxed);
-            let (count, stamp) = match self.pace {
+            let (count, paced) = match self.pace {
                 Pace::Window(window) => {
                     let inflight = sent.saturating_sub(self.flow.received.load(Ordering::Relaxed));
                     if inflight >= window {
@@ -124,11 +142,15 @@ impl Writer {
             buf.clear();
             let now = ns_since(self.epoch, Instant::now());
             for seq in sent..sent + count {
-                // Paced messages carry their intended time, so queueing in the tool counts.
-                let t = stamp.map_or(now, |(rate, phase)| {
-                    ((seq as f64 + phase) / rate * 1e9) as u64
-                });
-                push_message(&mut buf, &self.prefix, seq, t, &self.padding);
+                // Paced messages also carry when they were due, so the tool's own delays
+                // (timer granularity, falling behind) show in the schedule latency.
+                let due = paced.map(|(rate, phase)| ((seq as f64 + phase) / rate * 1e9) as u64);
+                let stamp = Stamp {
+                    seq,
+                    sent: now,
+                    due,
+                };
+                push_message(&mut buf, &self.prefix, stamp, &self.padding);
             }
             self.flow.sent.fetch_add(count, Ordering::Relaxed);
             self.total.fetch_add(count, Ordering::Relaxed);
@@ -165,8 +187,10 @@ impl Seen {
 /// What a reader saw.
 #[derive(Debug, Default)]
 pub struct Received {
-    /// One-way latency of first deliveries (ns).
+    /// One-way latency of first deliveries from their write (ns).
     pub latency: Histogram,
+    /// Latency of paced first deliveries from when they were due (ns).
+    pub from_due: Histogram,
     /// Sequence numbers seen.
     pub seen: Seen,
     /// Messages that arrived more than once.
@@ -205,10 +229,13 @@ impl Reader {
                             .child("body", CLIENT_NS)
                             .and_then(|b| parse_body(&b.text()));
                         match parsed {
-                            Some((seq, t)) if e.attr("type") != Some("error") && seq < MAX_SEQ => {
-                                if got.seen.insert(seq) {
+                            Some(st) if e.attr("type") != Some("error") && st.seq < MAX_SEQ => {
+                                if got.seen.insert(st.seq) {
                                     fresh += 1;
-                                    got.latency.record(now.saturating_sub(t));
+                                    got.latency.record(now.saturating_sub(st.sent));
+                                    if let Some(due) = st.due {
+                                        got.from_due.record(now.saturating_sub(due));
+                                    }
                                 } else {
                                     got.duplicated += 1;
                                 }
@@ -216,9 +243,13 @@ impl Reader {
                             _ => got.errors += 1,
                         }
                     }
-                    Ok(Some(StreamEvent::Stanza(e))) if e.name == "error" => got.closed = true,
-                    Ok(Some(StreamEvent::Close)) | Err(_) => got.closed = true,
-                    Ok(Some(_)) => {}
+                    Ok(Some(StreamEvent::Stanza(e))) if e.name != "error" => {}
+                    Ok(Some(StreamEvent::Header(_))) => {}
+                    Ok(Some(_)) | Err(_) => {
+                        // A stream error, the close tag or unreadable XML: the stream is over.
+                        got.closed = true;
+                        break;
+                    }
                     Ok(None) => break,
                 }
             }
@@ -245,19 +276,37 @@ mod tests {
     #[test]
     fn bodies_round_trip() {
         let mut out = String::new();
+        let stamp = Stamp {
+            seq: 42,
+            sent: 123_456,
+            due: None,
+        };
         push_message(
             &mut out,
             "<message to='b@x/r' type='chat'><body>",
-            42,
-            123_456,
+            stamp,
             " xxx",
         );
         assert_eq!(
             out,
             "<message to='b@x/r' type='chat'><body>42 123456 xxx</body></message>"
         );
-        assert_eq!(parse_body("42 123456 xxx"), Some((42, 123_456)));
-        assert_eq!(parse_body("42 123456"), Some((42, 123_456)));
+        let plain = Some(Stamp {
+            seq: 42,
+            sent: 123_456,
+            due: None,
+        });
+        assert_eq!(parse_body("42 123456 xxx"), plain);
+        assert_eq!(parse_body("42 123456"), plain);
+        let paced = Stamp {
+            seq: 7,
+            sent: 900,
+            due: Some(850),
+        };
+        let mut out = String::new();
+        push_message(&mut out, "", paced, " xx");
+        assert_eq!(out, "7 900 850 xx</body></message>");
+        assert_eq!(parse_body("7 900 850 xx"), Some(paced));
         assert_eq!(parse_body("hello"), None);
         assert_eq!(parse_body(""), None);
     }

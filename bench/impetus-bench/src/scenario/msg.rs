@@ -131,11 +131,12 @@ pub async fn run(ctx: &Ctx, args: &MsgArgs) -> Value {
             write_sides.push(io);
         }
     }
-    let mut latency = Histogram::default();
+    let (mut latency, mut from_due) = (Histogram::default(), Histogram::default());
     let (mut unique, mut duplicated, mut errors, mut closed) = (0, 0, 0, 0);
     for r in readers {
         let got: Received = r.await.unwrap_or_default();
         latency.merge(&got.latency);
+        from_due.merge(&got.from_due);
         unique += got.seen.unique;
         duplicated += got.duplicated;
         errors += got.errors;
@@ -150,6 +151,9 @@ pub async fn run(ctx: &Ctx, args: &MsgArgs) -> Value {
     m["delivered_total"] = json!(unique);
     m["msgs_per_s"] = json!((in_window as f64 / measured.wall).round());
     m["latency_ms"] = latency.summary_ms();
+    if args.rate.is_some() {
+        m["latency_from_due_ms"] = from_due.summary_ms();
+    }
     m["lost"] = json!(total_sent.saturating_sub(unique));
     m["duplicated"] = json!(duplicated);
     m["errors"] = json!(errors);

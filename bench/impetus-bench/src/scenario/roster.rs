@@ -89,9 +89,9 @@ impl RosterWriter {
                     Some(r) => r,
                     None => break,
                 },
-                at = tick => {
-                    let epoch = self.epoch.get().copied().unwrap_or(at.into_std());
-                    let t = at.into_std().saturating_duration_since(epoch).as_nanos();
+                _ = tick => {
+                    let now = Instant::now();
+                    let t = now.saturating_duration_since(self.epoch.get().copied().unwrap_or(now)).as_nanos();
                     seq += 1;
                     self.broadcasts.fetch_add(1, Ordering::Relaxed);
                     format!("<presence><status>{seq} {t}</status></presence>")
@@ -151,10 +151,15 @@ impl RosterReader {
     pub async fn run(mut self) -> Seen {
         let mut seen = Seen::default();
         loop {
-            while let Ok(Some(event)) = self.io.buffered_event() {
-                let StreamEvent::Stanza(e) = event else {
-                    seen.closed = true;
-                    return seen;
+            loop {
+                let e = match self.io.buffered_event() {
+                    Ok(None) => break,
+                    Ok(Some(StreamEvent::Stanza(e))) => e,
+                    Ok(Some(StreamEvent::Header(_))) => continue,
+                    Ok(Some(StreamEvent::Close)) | Err(_) => {
+                        seen.closed = true;
+                        return seen;
+                    }
                 };
                 let from = e.attr("from").unwrap_or_default();
                 let bare = from.split('/').next().unwrap_or_default();
@@ -168,12 +173,12 @@ impl RosterReader {
                     ("presence", None) if bare != self.own => {
                         let status = e.child("status", CLIENT_NS).map(|s| s.text());
                         let epoch = self.epoch.get().copied();
-                        if let (Some((_, t)), Some(epoch)) =
+                        if let (Some(stamp), Some(epoch)) =
                             (status.as_deref().and_then(parse_body), epoch)
                         {
                             let now =
                                 Instant::now().saturating_duration_since(epoch).as_nanos() as u64;
-                            seen.latency.record(now.saturating_sub(t));
+                            seen.latency.record(now.saturating_sub(stamp.sent));
                             seen.deliveries += 1;
                             self.delivered.fetch_add(1, Ordering::Relaxed);
                         }
