@@ -384,14 +384,20 @@ mod tests {
         let e = login(&p, 1, soon()).await.err().expect("no starttls");
         assert_eq!(e.kind(), "protocol");
         let e = login(&p, 1, Instant::now()).await.err().expect("deadline");
-        assert_eq!(e.kind(), "timeout: connect");
+        assert!(e.kind().starts_with("timeout: "), "{e}");
     }
 
     #[tokio::test]
     async fn registers_and_finds_existing_accounts() {
         let server = testserver::start(true).await;
         let p = profile(server.addr, Mechanism::Plain);
-        assert_eq!(register(&p, 9, soon()).await.ok(), Some(Registered::Created));
-        assert_eq!(register(&p, 9, soon()).await.ok(), Some(Registered::Existing));
+        assert_eq!(
+            register(&p, 9, soon()).await.ok(),
+            Some(Registered::Created)
+        );
+        assert_eq!(
+            register(&p, 9, soon()).await.ok(),
+            Some(Registered::Existing)
+        );
     }
 }

@@ -45,7 +45,10 @@ struct Shared {
 pub async fn start(roster: bool) -> FakeServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let shared = Arc::new(Shared { roster, ..Shared::default() });
+    let shared = Arc::new(Shared {
+        roster,
+        ..Shared::default()
+    });
     let task = tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let shared = shared.clone();
@@ -69,12 +72,20 @@ async fn serve(mut conn: Conn, shared: Arc<Shared>) -> Result<(), BenchError> {
     conn.next_event().await?;
     conn.send(&format!("{HEADER}<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>")).await?;
     let iq = conn.next_stanza().await?;
-    let resource = iq.elements().next().and_then(|b| b.elements().next()).map(Element::text);
+    let resource = iq
+        .elements()
+        .next()
+        .and_then(|b| b.elements().next())
+        .map(Element::text);
     let me = format!("{user}@localhost/{}", resource.unwrap_or_default());
     let id = iq.attr("id").unwrap_or_default();
     conn.send(&format!("<iq type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>{me}</jid></bind></iq>")).await?;
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
-    shared.sessions.lock().expect("lock").insert(bare(&me).to_owned(), (me.clone(), tx.clone()));
+    shared
+        .sessions
+        .lock()
+        .expect("lock")
+        .insert(bare(&me).to_owned(), (me.clone(), tx.clone()));
     let (mut reader, mut writer) = conn.split();
     tokio::spawn(async move {
         while let Some(s) = rx.recv().await {
@@ -100,13 +111,20 @@ async fn serve(mut conn: Conn, shared: Arc<Shared>) -> Result<(), BenchError> {
             ("message", _, Some(to)) => send_to(&to),
             ("presence", Some("subscribed"), Some(to)) => {
                 let mut subs = shared.subscribers.lock().expect("lock");
-                subs.entry(bare(&me).to_owned()).or_default().insert(bare(&to).to_owned());
+                subs.entry(bare(&me).to_owned())
+                    .or_default()
+                    .insert(bare(&to).to_owned());
                 drop(subs);
                 send_to(&to);
             }
             ("presence", _, Some(to)) => send_to(&to),
             ("presence", None, None) => {
-                let subs = shared.subscribers.lock().expect("lock").get(bare(&me)).cloned();
+                let subs = shared
+                    .subscribers
+                    .lock()
+                    .expect("lock")
+                    .get(bare(&me))
+                    .cloned();
                 for contact in subs.unwrap_or_default().iter().chain([me.clone()].iter()) {
                     send_to(contact);
                 }
@@ -131,7 +149,10 @@ async fn authenticate(conn: &mut Conn, shared: &Shared) -> Result<String, BenchE
         let e = conn.next_stanza().await?;
         if e.name == "iq" {
             let query = e.elements().next();
-            let user = query.and_then(|q| q.elements().next()).map(Element::text).unwrap_or_default();
+            let user = query
+                .and_then(|q| q.elements().next())
+                .map(Element::text)
+                .unwrap_or_default();
             let fresh = shared.accounts.lock().expect("lock").insert(user);
             let reply = if fresh {
                 "<iq type='result' id='reg'/>"
@@ -148,23 +169,35 @@ async fn authenticate(conn: &mut Conn, shared: &Shared) -> Result<String, BenchE
                 conn.send(&format!("<success xmlns='{SASL}'/>")).await?;
                 return Ok(String::from_utf8_lossy(user).into_owned());
             }
-            conn.send(&format!("<failure xmlns='{SASL}'><not-authorized/></failure>")).await?;
+            conn.send(&format!(
+                "<failure xmlns='{SASL}'><not-authorized/></failure>"
+            ))
+            .await?;
             continue;
         }
         let mut scram = ScramServer::new(ScramHash::Sha256, false, ChannelBinding::default());
         let user = scram.client_first(&data).unwrap_or_default();
         let creds = ScramCredentials::derive(ScramHash::Sha256, "secret", user.as_bytes(), 16);
         let first = BASE64_STANDARD.encode(scram.server_first(Some(&creds)));
-        conn.send(&format!("<challenge xmlns='{SASL}'>{first}</challenge>")).await?;
+        conn.send(&format!("<challenge xmlns='{SASL}'>{first}</challenge>"))
+            .await?;
         let response = conn.next_stanza().await?;
-        let data = BASE64_STANDARD.decode(response.text().trim()).unwrap_or_default();
+        let data = BASE64_STANDARD
+            .decode(response.text().trim())
+            .unwrap_or_default();
         match scram.client_final(&data) {
             Ok(v) => {
                 let v = BASE64_STANDARD.encode(v);
-                conn.send(&format!("<success xmlns='{SASL}'>{v}</success>")).await?;
+                conn.send(&format!("<success xmlns='{SASL}'>{v}</success>"))
+                    .await?;
                 return Ok(user);
             }
-            Err(_) => conn.send(&format!("<failure xmlns='{SASL}'><not-authorized/></failure>")).await?,
+            Err(_) => {
+                conn.send(&format!(
+                    "<failure xmlns='{SASL}'><not-authorized/></failure>"
+                ))
+                .await?
+            }
         }
     }
 }

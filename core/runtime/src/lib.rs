@@ -14,6 +14,7 @@
 //!   and `datasource://` backends.
 //! - `options.rs`: the core's own options and scopes (`spool_base`, `Domain`, ...).
 //! - `control/`: the Control_Listener (console server side) and its commands.
+//! - `metrics/`: the Prometheus metrics (`metrics_listen`), also shown by `summary`.
 //! - `paniclog.rs`: the last warnings and errors kept in memory for the console.
 //! - `external.rs`: loading `.so` modules through the versioned C ABI.
 //! - `server.rs`: the server's lifecycle: start, reload (a new generation), shutdown.
@@ -26,6 +27,7 @@ pub mod external;
 pub mod generation;
 pub mod hooks;
 pub mod listener;
+pub mod metrics;
 pub mod module;
 pub mod options;
 pub mod paniclog;

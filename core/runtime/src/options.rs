@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use impetus_config::types::{Dict, Perms, Seconds};
+use impetus_config::types::{Dict, ListenAddr, Perms, Seconds};
 use impetus_config::{InstanceRule, ModuleDecl, ScopeSpec, declare_options};
 
 declare_options! {
@@ -11,6 +11,9 @@ declare_options! {
     pub struct CoreOptions {
         /// Directory for the embedded store and other state (Momentum's spool directory).
         spool_base: PathBuf = "/var/spool/impetus", scopes [global];
+        /// Loopback address (`"127.0.0.1:9090"`) serving Prometheus metrics at `/metrics`;
+        /// unset serves none. Non-loopback addresses are refused: the endpoint has no login.
+        metrics_listen: Option<ListenAddr> = none, scopes [global];
     }
 }
 

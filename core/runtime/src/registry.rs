@@ -127,6 +127,7 @@ impl Registry {
         );
         let mut modules = Vec::new();
         let mut diagnostics = crate::control::configure(config, &mut registrar);
+        diagnostics.extend(crate::metrics::configure(config, &mut registrar));
         for stanza in config.modules() {
             let resolved = config.module(stanza.node);
             let enabled = resolved.get::<bool>("enabled").unwrap_or(true);

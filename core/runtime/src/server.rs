@@ -64,6 +64,8 @@ impl Server {
         let store = SqliteStore::open(&database).map_err(|e| {
             StartError::Other(format!("Cannot open the store {}: {e}", database.display()))
         })?;
+        // Every store call is timed for the storage latency metric.
+        let store = crate::metrics::TimedStore::new(Arc::new(store));
         let services = Arc::new(Services::new(Arc::new(store), Shutdown::new()));
         let generation = Arc::new(
             registry

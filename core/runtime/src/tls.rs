@@ -201,7 +201,9 @@ fn file_error(path: &Path, reason: impl ToString) -> TlsError {
     }
 }
 
-fn load_certified_key(cert: &Path, key: &Path) -> Result<CertifiedKey, TlsError> {
+/// Loads a PEM certificate chain and its private key (also used for the certificate the
+/// xmpp module presents on outgoing server-to-server connections).
+pub fn load_certified_key(cert: &Path, key: &Path) -> Result<CertifiedKey, TlsError> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .map_err(|e| file_error(cert, e))?
         .collect::<Result<_, _>>()

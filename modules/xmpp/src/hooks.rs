@@ -54,3 +54,17 @@ pub struct DeliverEvent {
 /// subscriptions, probes and blocking here (RFC 6121 §3, §4.3; XEP-0191). `Done` means the
 /// handler delivered, answered or dropped it; an error is returned to the sender.
 pub static STANZA_DELIVER: HookPoint<DeliverEvent> = HookPoint::new("stanza/deliver");
+
+/// A stanza that was queued to a local session.
+pub struct DeliveredEvent {
+    /// The session it was queued to (its bound `jid` and remote address `peer`).
+    pub session: Arc<SessionHandle>,
+    /// The stanza as queued.
+    pub stanza: Element,
+}
+
+/// `stanza/delivered`: a notification, after a stanza was queued to a local session by
+/// routing (messages, presence, IQs and their replies), an own-presence broadcast or offline
+/// delivery. Fired only when a handler is registered; the result and any change to the stanza
+/// are ignored. The xmpp_logger's `D` records hang here.
+pub static STANZA_DELIVERED: HookPoint<DeliveredEvent> = HookPoint::new("stanza/delivered");

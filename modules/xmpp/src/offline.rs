@@ -40,7 +40,7 @@ pub fn store(state: &XmppState, generation: &Generation, bare: &Jid, mut stanza:
 }
 
 /// Queues every stored message to `session`, oldest first, deleting each batch once queued.
-pub fn deliver(state: &XmppState, session: &Arc<SessionHandle>) {
+pub fn deliver(state: &XmppState, generation: &Generation, session: &Arc<SessionHandle>) {
     let bare = session.jid.bare().to_string();
     loop {
         let batch = match state.store.offline_peek(&bare, BATCH) {
@@ -58,6 +58,9 @@ pub fn deliver(state: &XmppState, session: &Arc<SessionHandle>) {
                 // The session went away: keep the messages for the next one.
                 return;
             }
+            if let Some(stanza) = parse_stored(xml) {
+                crate::route::delivered(generation, session, &stanza);
+            }
         }
         if let Err(e) = state.store.offline_delete(&bare, last) {
             tracing::error!(jid = %bare, error = %e, "Cannot delete delivered offline messages");
@@ -65,6 +68,28 @@ pub fn deliver(state: &XmppState, session: &Arc<SessionHandle>) {
         }
         if batch.len() < BATCH {
             return;
+        }
+    }
+}
+
+/// Parses a stored message back into an element (for the `stanza/delivered` notification).
+fn parse_stored(xml: &str) -> Option<Element> {
+    use impetus_xml::{Limits, StreamEvent, StreamReader};
+    let mut reader = StreamReader::new(Limits::default());
+    reader.feed(
+        format!(
+            "<stream:stream xmlns='{}' xmlns:stream='{}'>",
+            ns::CLIENT,
+            impetus_xml::STREAMS_NS
+        )
+        .as_bytes(),
+    );
+    reader.feed(xml.as_bytes());
+    loop {
+        match reader.next() {
+            Ok(Some(StreamEvent::Header(_))) => {}
+            Ok(Some(StreamEvent::Stanza(stanza))) => return Some(stanza),
+            _ => return None,
         }
     }
 }

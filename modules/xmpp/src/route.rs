@@ -12,7 +12,7 @@ use impetus_xmpp_proto::ns;
 use impetus_xmpp_proto::stanza::{MessageType, StanzaKind, kind_of, message_type};
 use impetus_xmpp_proto::stanza_error::{StanzaError, StanzaErrorCondition, error_reply};
 
-use crate::hooks::{DeliverEvent, STANZA_DELIVER};
+use crate::hooks::{DeliverEvent, DeliveredEvent, STANZA_DELIVER, STANZA_DELIVERED};
 use crate::iq;
 use crate::offline;
 use crate::router::SessionHandle;
@@ -67,7 +67,7 @@ pub fn route(state: &XmppState, generation: &Generation, stanza: Element) {
     let DeliverEvent { to, stanza } = event;
     if to.resource().is_some() {
         if let Some(session) = state.router.session(&to) {
-            deliver(&session, &stanza);
+            deliver(generation, &session, &stanza);
             return;
         }
         match kind {
@@ -115,7 +115,7 @@ fn to_bare(
         }
         StanzaKind::Presence => {
             for session in sessions.iter().filter(|s| s.available().is_some()) {
-                deliver(session, &stanza);
+                deliver(generation, session, &stanza);
             }
         }
         StanzaKind::Message => match message_type(&stanza) {
@@ -134,7 +134,9 @@ fn to_bare(
                 if !targets.is_empty() {
                     let xml = serialise(&stanza);
                     for session in targets {
-                        session.send(xml.clone());
+                        if session.send(xml.clone()) {
+                            delivered(generation, session, &stanza);
+                        }
                     }
                 } else if kind != MessageType::Headline {
                     offline::store(state, generation, bare, stanza);
@@ -145,18 +147,37 @@ fn to_bare(
 }
 
 /// Sends the stanza to every available resource of `jid`'s account (own-presence broadcast).
-pub fn broadcast_to_own_resources(state: &XmppState, jid: &Jid, stanza: &Element) {
+pub fn broadcast_to_own_resources(
+    state: &XmppState,
+    generation: &Generation,
+    jid: &Jid,
+    stanza: &Element,
+) {
     let xml = serialise(stanza);
     for session in state.router.sessions(&jid.bare()) {
-        if session.available().is_some() || session.jid == *jid {
-            session.send(xml.clone());
+        if (session.available().is_some() || session.jid == *jid) && session.send(xml.clone()) {
+            delivered(generation, &session, stanza);
         }
     }
 }
 
 /// Queues a stanza for one session.
-pub fn deliver(session: &Arc<SessionHandle>, stanza: &Element) {
-    session.send(serialise(stanza));
+pub fn deliver(generation: &Generation, session: &Arc<SessionHandle>, stanza: &Element) {
+    if session.send(serialise(stanza)) {
+        delivered(generation, session, stanza);
+    }
+}
+
+/// Counts a stanza queued to `session` and fires `stanza/delivered` when anything listens.
+pub fn delivered(generation: &Generation, session: &Arc<SessionHandle>, stanza: &Element) {
+    impetus_runtime::metrics::STANZAS_DELIVERED.inc(&[&stanza.name]);
+    if generation.has_hook(&STANZA_DELIVERED) {
+        let mut event = DeliveredEvent {
+            session: session.clone(),
+            stanza: stanza.clone(),
+        };
+        let _ = generation.run_hook(&STANZA_DELIVERED, &mut event);
+    }
 }
 
 fn serialise(stanza: &Element) -> Arc<str> {

@@ -120,6 +120,7 @@ impl Router {
         list.push(handle);
         if replaced.is_none() {
             self.count.fetch_add(1, Ordering::Relaxed);
+            impetus_runtime::metrics::C2S_SESSIONS.inc();
         }
         replaced
     }
@@ -133,6 +134,7 @@ impl Router {
         {
             list.swap_remove(i);
             self.count.fetch_sub(1, Ordering::Relaxed);
+            impetus_runtime::metrics::C2S_SESSIONS.dec();
             if list.is_empty() {
                 shard.remove(&bare);
             }

@@ -308,8 +308,15 @@ function mod:local_iq_deliver(to, stanza)
 end
 
 function mod:session_closed(sess)
+  local unavailable = broadcast.presence("unavailable", sess:jid():get(), nil)
   if sess:available() then
-    broadcast_own(sess, broadcast.presence("unavailable", sess:jid():get(), nil))
+    broadcast_own(sess, unavailable)
+  else
+    -- Directed presence sent before (or without) initial presence is ended too (§4.6.3).
+    for jid in (sess:get("directed") or ""):gmatch("[^\n]+") do
+      unavailable:attr("to", jid)
+      xmpp.routeStanza(unavailable)
+    end
   end
   return xmpp.CONT
 end

@@ -74,3 +74,31 @@ pub async fn run(ctx: &Ctx, args: &IdleArgs) -> Value {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::testing::ctx;
+    use crate::testserver;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn holds_sessions_and_reports_memory() {
+        let server = testserver::start(true).await;
+        let c = ctx(server.addr);
+        let args = IdleArgs {
+            users: 4,
+            hold: Duration::from_millis(200),
+        };
+        let out = run(&c, &args).await;
+        assert_eq!(out["sessions"], 4);
+        assert_eq!(out["dropped"], 0);
+        assert!(out["kib_per_session"].is_number());
+        assert!(
+            out["server_rss_kib"]["before"]
+                .as_u64()
+                .is_some_and(|kib| kib > 0)
+        );
+        assert!(out["hold"]["wall_s"].as_f64().is_some_and(|s| s >= 0.2));
+    }
+}

@@ -29,3 +29,30 @@ pub async fn run(ctx: &Ctx, args: &LoginArgs) -> Value {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::testing::ctx;
+    use crate::testserver;
+
+    #[tokio::test]
+    async fn warms_up_then_logs_everyone_in() {
+        let server = testserver::start(true).await;
+        let c = ctx(server.addr);
+        let out = run(
+            &c,
+            &LoginArgs {
+                users: 6,
+                no_warmup: false,
+            },
+        )
+        .await;
+        assert_eq!(out["ok"], 6);
+        assert_eq!(out["warmup"]["ok"], 6);
+        assert_eq!(out["register"]["created"], 6);
+        assert!(out["logins_per_s"].as_f64().is_some_and(|r| r > 0.0));
+        assert_eq!(c.profile.keys.stats(), (6, 6));
+        assert!(out.get("error").is_none());
+    }
+}

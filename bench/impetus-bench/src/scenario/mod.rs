@@ -161,3 +161,41 @@ async fn join_bounded(tasks: Vec<tokio::task::JoinHandle<()>>) {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::sasl::{Mechanism, ScramHash};
+
+    /// A context for scenario tests against the fake server at `addr` (SCRAM-SHA-256, no TLS).
+    pub(crate) fn ctx(addr: std::net::SocketAddr) -> Ctx {
+        Ctx {
+            profile: Arc::new(crate::profile::testing::profile(
+                addr,
+                Mechanism::Scram(ScramHash::Sha256),
+            )),
+            deadline: Instant::now() + Duration::from_secs(20),
+            concurrency: 4,
+            register: true,
+            server_pid: Some(std::process::id()),
+            progress: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn login_phase_counts_successes_and_failures() {
+        let server = crate::testserver::start(true).await;
+        let mut c = ctx(server.addr);
+        let registered = register_phase(&c, 3).await.expect("asked to register");
+        assert_eq!(registered["created"], 3);
+        c.register = false;
+        assert!(register_phase(&c, 3).await.is_none());
+        let logins = login_phase(&c, 5, "login").await;
+        assert_eq!(logins.sessions.len(), 5);
+        let summary = logins.json();
+        assert_eq!(summary["ok"], 5);
+        assert_eq!(summary["latency_ms"]["count"], 5);
+        assert!(summary["server_cpu"].is_object());
+        close_all(logins.sessions.into_iter().map(|(_, s)| s.conn)).await;
+    }
+}

@@ -173,3 +173,47 @@ fn all_arrived(flows: &[Arc<Flow>]) -> bool {
         .iter()
         .all(|f| f.received.load(Ordering::Relaxed) >= f.sent.load(Ordering::Relaxed))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::testing::ctx;
+    use crate::testserver;
+
+    fn args(rate: Option<f64>) -> MsgArgs {
+        MsgArgs {
+            pairs: 2,
+            window: 4,
+            duration: Duration::from_millis(300),
+            rate,
+            drain: Duration::from_secs(2),
+            payload: 8,
+        }
+    }
+
+    #[tokio::test]
+    async fn closed_loop_delivers_everything_once() {
+        let server = testserver::start(true).await;
+        let out = run(&ctx(server.addr), &args(None)).await;
+        assert_eq!(out["pairs_active"], 2);
+        assert!(out["sent"].as_u64().is_some_and(|n| n > 8), "{out}");
+        assert_eq!(out["lost"], 0, "{out}");
+        assert_eq!(out["duplicated"], 0);
+        assert_eq!(out["errors"], 0);
+        assert_eq!(out["delivered_total"], out["sent"]);
+        assert!(out["msgs_per_s"].as_f64().is_some_and(|r| r > 0.0));
+        assert!(out.get("latency_from_due_ms").is_none());
+    }
+
+    #[tokio::test]
+    async fn paced_mode_keeps_the_rate() {
+        let server = testserver::start(true).await;
+        let out = run(&ctx(server.addr), &args(Some(400.0))).await;
+        // 400/s for 0.3 s over 4 directions: about 120 messages.
+        let sent = out["sent"].as_u64().unwrap_or_default();
+        assert!((100..=140).contains(&sent), "{out}");
+        assert_eq!(out["lost"], 0);
+        assert_eq!(out["mode"], "paced");
+        assert_eq!(out["latency_from_due_ms"]["count"], out["delivered_total"]);
+    }
+}

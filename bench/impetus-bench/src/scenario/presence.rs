@@ -134,6 +134,12 @@ pub async fn run(ctx: &Ctx, args: &PresenceArgs) -> Value {
     let in_window = delivered.load(Ordering::Relaxed);
     let measured = meter.finish();
     let _ = phase_tx.send(Phase::Stop);
+    let mut write_sides = Vec::new();
+    for w in writers {
+        if let Ok(io) = w.await {
+            write_sides.push(io);
+        }
+    }
     let sent = broadcasts.load(Ordering::Relaxed);
     let want = sent * per_user as u64;
     let drain_until = ctx.bounded(Instant::now() + args.drain);
@@ -150,12 +156,6 @@ pub async fn run(ctx: &Ctx, args: &PresenceArgs) -> Value {
         total += seen.deliveries;
         closed += u64::from(seen.closed);
     }
-    let mut write_sides = Vec::new();
-    for w in writers {
-        if let Ok(io) = w.await {
-            write_sides.push(io);
-        }
-    }
     close_writers(write_sides).await;
 
     let mut m = measured.json();
@@ -171,4 +171,46 @@ pub async fn run(ctx: &Ctx, args: &PresenceArgs) -> Value {
         o.extend(add.clone());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::testing::ctx;
+    use crate::testserver;
+
+    fn args() -> PresenceArgs {
+        PresenceArgs {
+            users: 6,
+            roster: 2,
+            duration: Duration::from_millis(500),
+            rate: Some(60.0),
+            setup_timeout: Duration::from_secs(5),
+            drain: Duration::from_secs(2),
+        }
+    }
+
+    #[tokio::test]
+    async fn broadcasts_reach_every_contact() {
+        let server = testserver::start(true).await;
+        let out = run(&ctx(server.addr), &args()).await;
+        assert_eq!(out["subscriptions"]["expected"], 12, "{out}");
+        assert_eq!(out["subscriptions"]["confirmed"], 12, "{out}");
+        let broadcasts = out["broadcasts"].as_u64().unwrap_or_default();
+        assert!(broadcasts >= 20, "{out}");
+        assert_eq!(out["deliveries_total"], broadcasts * 2, "{out}");
+        assert_eq!(out["missing"], 0);
+    }
+
+    #[tokio::test]
+    async fn skips_servers_without_rosters() {
+        let server = testserver::start(false).await;
+        let out = run(&ctx(server.addr), &args()).await;
+        assert_eq!(out["skipped"], true);
+        assert!(
+            out["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("service-unavailable"))
+        );
+    }
 }

@@ -12,7 +12,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("pid", "the server's process id"),
     (
         "summary",
-        "uptime, configuration generation, listeners, sessions",
+        "uptime, generation, listeners, sessions, stanza/auth/storage metrics",
     ),
     ("module list", "the configured modules"),
     (
@@ -146,6 +146,9 @@ fn summary(server: &Server) -> String {
         for (name, value) in module.module.summary() {
             let _ = writeln!(out, "{name}: {value}");
         }
+    }
+    for (name, value) in crate::metrics::summary() {
+        let _ = writeln!(out, "{name}: {value}");
     }
     out
 }

@@ -53,6 +53,7 @@ pub fn client_stanza(
     mut stanza: Element,
 ) -> Option<Element> {
     let kind = kind_of(&stanza)?;
+    impetus_runtime::metrics::STANZAS_RECEIVED.inc(&[&stanza.name]);
     if kind == StanzaKind::Iq
         && stanza.child("session", ns::SESSION).is_some()
         && stanza.attr("to").is_none()
@@ -83,7 +84,7 @@ pub fn client_stanza(
     }
     let stanza = event.stanza;
     if kind == StanzaKind::Presence && stanza.attr("to").is_none() {
-        own_presence(state, handle, stanza);
+        own_presence(state, generation, handle, stanza);
         return None;
     }
     route::route(state, generation, stanza);
@@ -92,7 +93,12 @@ pub fn client_stanza(
 
 /// Presence without `to`: the resource's availability, broadcast to the user's resources
 /// (RFC 6121 §4.2.2, §4.5.2); contacts are reached by the roster scriptlet's hook.
-fn own_presence(state: &XmppState, handle: &Arc<SessionHandle>, stanza: Element) {
+fn own_presence(
+    state: &XmppState,
+    generation: &Generation,
+    handle: &Arc<SessionHandle>,
+    stanza: Element,
+) {
     let kind = presence_type(&stanza);
     let initial = handle.available().is_none();
     match kind {
@@ -118,9 +124,9 @@ fn own_presence(state: &XmppState, handle: &Arc<SessionHandle>, stanza: Element)
         // roster requests only when the presence script is loaded).
         _ => return,
     }
-    route::broadcast_to_own_resources(state, &handle.jid, &stanza);
+    route::broadcast_to_own_resources(state, generation, &handle.jid, &stanza);
     if initial && kind == Some(PresenceType::Available) {
-        offline::deliver(state, handle);
+        offline::deliver(state, generation, handle);
     }
 }
 
@@ -137,6 +143,6 @@ pub fn session_ended(state: &XmppState, generation: &Generation, handle: Arc<Ses
         let unavailable = Element::new("presence", ns::CLIENT)
             .with_attr("from", handle.jid.to_string())
             .with_attr("type", "unavailable");
-        route::broadcast_to_own_resources(state, &handle.jid, &unavailable);
+        route::broadcast_to_own_resources(state, generation, &handle.jid, &unavailable);
     }
 }

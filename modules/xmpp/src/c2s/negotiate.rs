@@ -253,6 +253,9 @@ impl Session {
     }
 
     fn log_auth(&self, mechanism: &str, username: &str, ok: bool) {
+        if !ok {
+            impetus_runtime::metrics::AUTH_FAILURES.inc(&[mechanism]);
+        }
         let logged = self
             .settings
             .plain
