@@ -10,6 +10,8 @@ pub fn modules() -> Vec<&'static ModuleSpec> {
         &mod_auth_digestmd5::MODULE,
         &mod_auth_scram::MODULE,
         &mod_dkim_sign::MODULE,
+        &mod_xmpp_logger::MODULE,
+        &mod_scriptlet::MODULE,
     ]
 }
 

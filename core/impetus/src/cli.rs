@@ -48,6 +48,22 @@ pub enum Command {
     },
     /// Write a hashed password entry (SCRAM and DIGEST-MD5 secrets, never cleartext).
     Passwd(PasswdArgs),
+    /// Write a self-signed TLS certificate and key, unless the certificate exists.
+    TlsCert(TlsCertArgs),
+}
+
+/// Arguments of `impetus tls-cert`.
+#[derive(Args, Debug)]
+pub struct TlsCertArgs {
+    /// Certificate file (PEM) to write.
+    #[arg(long)]
+    pub cert: PathBuf,
+    /// Key file (PEM, mode 0600); the certificate file holds both when omitted.
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// DNS names the certificate is for (the first is its subject).
+    #[arg(required = true)]
+    pub names: Vec<String>,
 }
 
 /// Arguments of `impetus passwd`.

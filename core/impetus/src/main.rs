@@ -6,10 +6,12 @@
 //! - `server.rs`: starting, reloading (SIGHUP) and stopping (SIGTERM/SIGINT) the server.
 //! - `config_tools.rs`: `check-config`, `dump-config`, `options`.
 //! - `passwd.rs`: `impetus passwd`.
+//! - `certificate.rs`: `impetus tls-cert` (a self-signed certificate for first installs).
 //! - `console.rs`: the `ec_console` client (`impetus console`, or the binary run as `ec_console`).
 //! - `logging.rs`: tracing setup with each module's `debug_level`.
 
 mod builtin;
+mod certificate;
 mod cli;
 mod config_tools;
 mod console;
@@ -42,6 +44,7 @@ fn main() -> std::process::ExitCode {
         }
         cli::Command::Options => config_tools::options(),
         cli::Command::Passwd(args) => passwd::main(args),
+        cli::Command::TlsCert(args) => certificate::main(args),
         cli::Command::Console { args } => console::main(args),
     }
 }

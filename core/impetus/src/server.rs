@@ -1,6 +1,6 @@
 //! Running the server from the command line: start it, reload on SIGHUP (a bad file is
-//! rejected with its errors and the running configuration stays), stop gracefully on SIGTERM
-//! or SIGINT (or when the console says `shutdown`).
+//! rejected with its errors and the running configuration stays) and reopen every module's log
+//! files, stop gracefully on SIGTERM or SIGINT (or when the console says `shutdown`).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -67,6 +67,10 @@ async fn handle_signals(server: &Server) -> std::io::Result<()> {
                         tracing::error!("{error}");
                     }
                     tracing::error!("Reconfigure failed.");
+                }
+                // SIGHUP also reopens log files (logrotate), as the console's `reopen logs`.
+                for module in &server.current().modules {
+                    module.module.reopen_logs();
                 }
             }
             _ = terminate.recv() => server.shutdown(),

@@ -110,13 +110,16 @@ pub struct TlsCache {
 }
 
 impl TlsCache {
-    /// Returns the config for `settings`, building it on first use.
+    /// Returns the config for `settings`, building it on first use. The lock is held while
+    /// building so that concurrent first connections (one per Listen) never read a
+    /// self-signed certificate and key that another one is still writing.
     pub fn get(&self, settings: &TlsSettings) -> Result<Arc<ServerTls>, TlsError> {
-        if let Some(found) = self.configs.lock().get(settings) {
+        let mut configs = self.configs.lock();
+        if let Some(found) = configs.get(settings) {
             return Ok(found.clone());
         }
         let built = Arc::new(build(settings)?);
-        self.configs.lock().insert(settings.clone(), built.clone());
+        configs.insert(settings.clone(), built.clone());
         Ok(built)
     }
 }

@@ -157,6 +157,12 @@ impl Instance {
             method.call::<MultiValue>(values)
         });
         self.depth.set(self.depth.get() - 1);
+        if result.is_err() && self.idle() {
+            // A failed callback may have left garbage up to the memory limit: reclaim it now
+            // so the next callback starts clean.
+            let _ = self.lua.gc_collect();
+            let _ = self.lua.gc_collect();
+        }
         result
     }
 }

@@ -15,6 +15,8 @@ use impetus_xmpp_proto::jid::Jid;
 use mod_xmpp::iq::register::RegistrationThrottle;
 use mod_xmpp::route::route;
 use mod_xmpp::router::{Availability, Outbound, Router, SessionHandle};
+use mod_xmpp::s2s::pool::Pool;
+use mod_xmpp::s2s::{Certificates, S2s, Settings};
 use mod_xmpp::state::XmppState;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -51,6 +53,11 @@ fn world(n: usize) -> World {
         tls: Arc::new(TlsCache::default()),
         store,
         registration_throttle: Arc::new(RegistrationThrottle::default()),
+        s2s: Arc::new(S2s::new(
+            Settings::default(),
+            Arc::new(Pool::default()),
+            Certificates::default(),
+        )),
     };
     let (mut jids, mut queues, mut handles) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..n {

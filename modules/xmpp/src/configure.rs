@@ -6,17 +6,20 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use impetus_config::types::Dict;
+use impetus_config::resolve::XMPP_PREFIX;
 use impetus_config::{Config, Diagnostic, FromValue, ScopeNode};
 use impetus_runtime::auth::{AuthParams, AuthSource};
 use impetus_runtime::listener::{ListenRegistration, SocketOptions};
 use impetus_runtime::tls::{SniCertificate, TlsCache};
-use impetus_runtime::{Module, ModuleContext, Registrar};
+use impetus_runtime::{Generation, Module, ModuleContext, Registrar};
 use impetus_xmpp_proto::ns;
 
 use crate::iq::{self, register::RegistrationThrottle};
 use crate::listener::XmppListener;
 use crate::options::{DomainOptions, ListenerOptions};
 use crate::router::Router;
+use crate::s2s::pool::Pool;
+use crate::s2s::{Certificates, S2s};
 use crate::state::XmppState;
 
 /// The configured module instance.
@@ -25,6 +28,11 @@ struct Xmpp {
 }
 
 impl Module for Xmpp {
+    fn start(&self, generation: &Arc<Generation>) -> Result<(), String> {
+        self.state.s2s.attach(generation);
+        Ok(())
+    }
+
     fn command(&self, args: &[&str]) -> Option<Result<String, String>> {
         crate::console::command(&self.state, args)
     }
@@ -42,6 +50,9 @@ pub fn configure(
     let config = context.config;
     let mut diagnostics = Vec::new();
     let (hosts, sni) = domains(config, &mut diagnostics);
+    let s2s_settings = crate::s2s::Settings::read(config, context.stanza)
+        .map_err(|problems| diagnostics.extend(problems))
+        .ok();
     let mut sources = HashMap::new();
     let mut sockets = Vec::new();
     for (listener_index, listener) in config.scopes("xmpp_listener").enumerate() {
@@ -104,6 +115,21 @@ pub fn configure(
         tracing::warn!("{warning}");
     }
     let services = context.services;
+    let certificates = Certificates {
+        by_domain: sni
+            .iter()
+            .map(|(domain, cert, key)| (domain.clone(), (cert.clone(), key.clone())))
+            .collect(),
+        default: sockets.iter().find_map(|(_, _, _, options)| {
+            let cert = options.tls_certificate.clone()?;
+            Some((cert, options.tls_key.clone()))
+        }),
+    };
+    let s2s = S2s::new(
+        s2s_settings.unwrap_or_default(),
+        services.shared(Pool::default),
+        certificates,
+    );
     let state = Arc::new(XmppState {
         hosts,
         sni,
@@ -112,6 +138,7 @@ pub fn configure(
         tls: services.shared(TlsCache::default),
         store: services.store.clone(),
         registration_throttle: services.shared(RegistrationThrottle::default),
+        s2s: Arc::new(s2s),
     });
     for (listener_index, listen_index, addr, options) in sockets {
         registrar.listen(ListenRegistration {
@@ -180,6 +207,12 @@ fn domains(
     let mut hosts = BTreeSet::new();
     let mut sni = Vec::new();
     for (name, node) in config.domains() {
+        // Multi-protocol naming (spec §5.1): `#smpp#x` and the like belong to other protocols.
+        if node.instance.as_deref().is_some_and(|raw| {
+            raw.starts_with('#') && !raw.to_ascii_lowercase().starts_with(XMPP_PREFIX)
+        }) {
+            continue;
+        }
         let resolved = config.domain(name);
         match DomainOptions::read(&resolved) {
             Ok(options) => match options.xmpp_role.as_deref().map(str::to_ascii_lowercase).as_deref() {

@@ -16,9 +16,7 @@ pub fn command(state: &XmppState, args: &[&str]) -> Option<Result<String, String
         ["sessions"] => Ok(sessions(state)),
         ["show", "session", jid] => show_session(state, jid),
         ["kick", jid] => kick(state, jid),
-        ["s2s"] => {
-            Ok("No server-to-server connections (federation is not enabled in this build).".into())
-        }
+        ["s2s"] => Ok(s2s(state)),
         ["user", "add", jid, password] => set_user(state, jid, password, true),
         ["user", "passwd", jid, password] => set_user(state, jid, password, false),
         ["user", "del", jid] => delete_user(state, jid),
@@ -32,6 +30,10 @@ pub fn command(state: &XmppState, args: &[&str]) -> Option<Result<String, String
 pub fn summary(state: &XmppState) -> Vec<(String, String)> {
     vec![
         ("XMPP sessions".into(), state.router.count().to_string()),
+        (
+            "XMPP s2s links".into(),
+            state.s2s.pool.links().len().to_string(),
+        ),
         (
             "XMPP domains".into(),
             state.hosts.iter().cloned().collect::<Vec<_>>().join(" "),
@@ -52,6 +54,43 @@ fn sessions(state: &XmppState) -> String {
         out.push_str(&format!(
             "{}  {}  {}\n",
             session.jid, session.peer, presence
+        ));
+    }
+    out
+}
+
+/// `xmpp s2s`: outgoing links with their queues, then inbound streams.
+fn s2s(state: &XmppState) -> String {
+    let links = state.s2s.pool.links();
+    let mut out = format!("{} outgoing server-to-server link(s)\n", links.len());
+    for link in links {
+        let status = link.status();
+        out.push_str(&format!(
+            "out  {} -> {}  {}  {}  {}  {}  queued {}  sent {}\n",
+            link.local,
+            link.remote,
+            status.state,
+            status.peer.as_deref().unwrap_or("-"),
+            if status.tls { "TLS" } else { "plain" },
+            status.auth.unwrap_or("-"),
+            link.queued(),
+            status.sent
+        ));
+    }
+    let inbound = state.s2s.pool.inbound();
+    out.push_str(&format!("{} inbound server-to-server stream(s)\n", inbound.len()));
+    for stream in inbound {
+        let domains: Vec<String> = stream
+            .domains
+            .iter()
+            .map(|(remote, local)| format!("{remote} -> {local}"))
+            .collect();
+        out.push_str(&format!(
+            "in   {}  {}  {}  {}\n",
+            stream.peer,
+            if stream.tls { "TLS" } else { "plain" },
+            stream.auth.unwrap_or("unauthenticated"),
+            if domains.is_empty() { "-".into() } else { domains.join(", ") }
         ));
     }
     out

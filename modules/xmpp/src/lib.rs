@@ -10,6 +10,7 @@
 //! - `hooks.rs`: the XMPP hook points; `features.rs`: stream features other modules add.
 //! - `c2s/`: client sessions; `route.rs`: routing; `router.rs`: the session table;
 //!   `offline.rs`: XEP-0160; `iq/`: server IQ handlers; `clock.rs`: timestamps.
+//! - `s2s/`: federation (inbound and outgoing server streams, dialback, SRV, queues).
 #![warn(missing_docs)]
 
 pub mod c2s;
@@ -24,6 +25,7 @@ pub mod offline;
 pub mod options;
 pub mod route;
 pub mod router;
+pub mod s2s;
 pub mod state;
 
 use impetus_config::{InstanceRule, ModuleDecl, ScopeSpec};
@@ -60,6 +62,8 @@ static OPTIONS: std::sync::LazyLock<Vec<impetus_config::OptionSpec>> =
         options::ListenerOptions::SPECS
             .iter()
             .chain(options::DomainOptions::SPECS)
+            .chain(s2s::options::S2sOptions::SPECS)
+            .chain(s2s::options::S2sDomainOptions::SPECS)
             .copied()
             .collect()
     });
@@ -72,12 +76,12 @@ pub static MODULE: std::sync::LazyLock<ModuleSpec> = std::sync::LazyLock::new(||
         depends: &[],
         scopes: &SCOPES,
         options: OPTIONS.as_slice(),
-        doc: "XMPP engine: client sessions, routing, and the xmpp_listener.",
+        doc: "XMPP engine: client sessions, federation, routing, and the xmpp_listener.",
     },
     protocols: &[
         Protocol {
             spec: "RFC 6120",
-            status: "client streams: STARTTLS, SASL, binding, stream and stanza errors",
+            status: "client and server streams: STARTTLS, SASL, binding, stream and stanza errors",
         },
         Protocol {
             spec: "RFC 6121",
@@ -117,7 +121,19 @@ pub static MODULE: std::sync::LazyLock<ModuleSpec> = std::sync::LazyLock::new(||
         },
         Protocol {
             spec: "XEP-0368",
-            status: "direct TLS listeners",
+            status: "direct TLS listeners (c2s and s2s); _xmpps-server._tcp for outgoing s2s",
+        },
+        Protocol {
+            spec: "XEP-0220",
+            status: "server dialback both ways, verification over a separate connection",
+        },
+        Protocol {
+            spec: "XEP-0185",
+            status: "dialback keys: HMAC-SHA256 keyed with SHA-256(XMPP_Dialback_Secret)",
+        },
+        Protocol {
+            spec: "XEP-0178",
+            status: "SASL EXTERNAL with certificates on s2s",
         },
     ],
     configure: configure::configure,

@@ -61,7 +61,8 @@ impl XmppListener {
                         TlsVerifyMode::Require => ClientVerify::Require,
                     },
                     alpn: if options.tls_direct {
-                        vec![b"xmpp-client".to_vec()]
+                        // XEP-0368: clients and, for s2s, other servers.
+                        vec![b"xmpp-client".to_vec(), b"xmpp-server".to_vec()]
                     } else {
                         Vec::new()
                     },

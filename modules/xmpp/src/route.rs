@@ -1,7 +1,8 @@
 //! Routing (RFC 6120 §10, RFC 6121 §8): where a stanza with a stamped `from` and a `to` goes:
 //! the server itself, a local account (bare or full JID, online or offline), or another
-//! server. Errors go back to the sender as stanza errors, never in a loop. Stanzas for local
-//! accounts pass the `stanza/deliver` hook first (where the roster scriptlet works).
+//! server (through the s2s queues, `s2s/`). Errors go back to the sender as stanza errors,
+//! never in a loop. Stanzas for local accounts pass the `stanza/deliver` hook first (where the
+//! roster scriptlet works).
 
 use std::sync::Arc;
 
@@ -38,13 +39,8 @@ pub fn route(state: &XmppState, generation: &Generation, stanza: Element) {
         },
     };
     if !state.hosts(to.domain()) {
-        // Federation arrives with the s2s issue; until then remote domains are unreachable.
-        return bounce(
-            state,
-            generation,
-            &stanza,
-            StanzaErrorCondition::RemoteServerNotFound,
-        );
+        // Another server's domain: the s2s queue of (sender's domain, that domain).
+        return crate::s2s::send(state, generation, stanza, &to);
     }
     if to.node().is_none() {
         if to.resource().is_none() && kind == StanzaKind::Iq {

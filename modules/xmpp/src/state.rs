@@ -1,5 +1,6 @@
 //! What the xmpp module knows for one configuration generation: hosted domains, credential
-//! sources opened from the listeners' auth parameters, and the long-lived router and TLS cache.
+//! sources opened from the listeners' auth parameters, the long-lived router and TLS cache, and
+//! the s2s side.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub struct XmppState {
     pub store: Arc<dyn Store>,
     /// In-band registrations per IP (process-wide).
     pub registration_throttle: Arc<RegistrationThrottle>,
+    /// Federation: settings of this generation, links and inbound streams (process-wide).
+    pub s2s: Arc<crate::s2s::S2s>,
 }
 
 impl XmppState {

@@ -1,6 +1,7 @@
 //! Client-to-server sessions (RFC 6120): one task per connection reads bytes, feeds the
 //! incremental XML reader, and drives the stream through STARTTLS, SASL and resource binding;
-//! then it routes the client's stanzas and writes what the router queues for it.
+//! then it routes the client's stanzas and writes what the router queues for it. A first header
+//! in `jabber:server` hands the connection over to `s2s::inbound`.
 //!
 //! - `settings.rs`: per-connection settings resolved at accept time.
 //! - `transport.rs`: plaintext or TLS.
@@ -12,7 +13,7 @@
 mod established;
 mod negotiate;
 pub mod settings;
-mod stream;
+pub(crate) mod stream;
 pub mod transport;
 
 pub use established::{client_stanza, session_ended};
@@ -43,6 +44,8 @@ enum Next {
     StartTls,
     /// Flush and close the connection.
     Close,
+    /// The header opened a server-to-server stream: hand the connection to `s2s::inbound`.
+    ServerStream(Box<impetus_xml::StreamHeader>),
 }
 
 /// The state of one client connection.
@@ -141,6 +144,21 @@ pub async fn serve(
         match next {
             Next::Continue => {}
             Next::Close => closing = true,
+            Next::ServerStream(header) => {
+                let Session {
+                    reader,
+                    state,
+                    generation,
+                    settings,
+                    peer,
+                    ..
+                } = session;
+                crate::s2s::inbound::serve(
+                    transport, reader, *header, state, generation, settings, peer,
+                )
+                .await;
+                return;
+            }
             Next::StartTls => {
                 if session.reader.has_buffered() {
                     // Bytes pipelined after <starttls/> must not leak into the TLS stream.

@@ -33,9 +33,13 @@ impl Session {
             Err((condition, text)) => return self.fail(condition, Some(text)),
         };
         if request.default_ns == ns::SERVER {
+            // Another server: the s2s side takes the connection over (spec §9.1).
+            if self.domain.is_empty() {
+                return Next::ServerStream(Box::new(header.clone()));
+            }
             return self.fail(
-                StreamErrorCondition::UnsupportedFeature,
-                Some("server-to-server streams are not enabled on this listener"),
+                StreamErrorCondition::InvalidNamespace,
+                Some("a client stream cannot restart as a server stream"),
             );
         }
         let domain = match request.to {

@@ -93,29 +93,18 @@ impl XmlStream {
     ) -> Result<XmlStream, io::Error> {
         let server_name = ServerName::try_from(name.to_owned())
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let tls = TlsConnector::from(config)
-            .connect(server_name, self.io)
-            .await?;
+        let XmlStream { io, limits, buffer, .. } = self;
+        let tls = TlsConnector::from(config).connect(server_name, io).await?;
         let certificates = certificates(tls.get_ref().1.peer_certificates());
-        Ok(self.upgraded(Box::new(tls), certificates))
+        Ok(upgraded(Box::new(tls), limits, buffer, certificates))
     }
 
     /// Runs the server side of a TLS handshake and restarts the stream.
     pub async fn accept_tls(self, config: Arc<rustls::ServerConfig>) -> Result<XmlStream, io::Error> {
-        let tls = TlsAcceptor::from(config).accept(self.io).await?;
+        let XmlStream { io, limits, buffer, .. } = self;
+        let tls = TlsAcceptor::from(config).accept(io).await?;
         let certificates = certificates(tls.get_ref().1.peer_certificates());
-        Ok(self.upgraded(Box::new(tls), certificates))
-    }
-
-    fn upgraded(self, io: Box<dyn Io>, peer_certificates: Vec<CertificateDer<'static>>) -> XmlStream {
-        XmlStream {
-            io,
-            reader: StreamReader::new(self.limits.clone()),
-            limits: self.limits,
-            buffer: self.buffer,
-            tls: true,
-            peer_certificates,
-        }
+        Ok(upgraded(Box::new(tls), limits, buffer, certificates))
     }
 
     /// Sends `last` (e.g. a stream error, then `</stream:stream>`) and shuts the connection
@@ -126,6 +115,23 @@ impl XmlStream {
             let _ = self.io.shutdown().await;
         })
         .await;
+    }
+}
+
+/// A fresh stream over the TLS transport (the peer restarts the stream after the handshake).
+fn upgraded(
+    io: Box<dyn Io>,
+    limits: Limits,
+    buffer: Box<[u8]>,
+    peer_certificates: Vec<CertificateDer<'static>>,
+) -> XmlStream {
+    XmlStream {
+        io,
+        reader: StreamReader::new(limits.clone()),
+        limits,
+        buffer,
+        tls: true,
+        peer_certificates,
     }
 }
 
