@@ -22,6 +22,7 @@ fn assert_serves_xmpp(client: &mut RawClient) {
     assert!(received.contains("<stream:features>"), "{received}");
 }
 
+/// A client of 127.0.0.1:`port` whose socket is bound to the loopback address `ip` first.
 fn from(ip: [u8; 4], port: u16) -> RawClient {
     RawClient::connect_from(
         IpAddr::V4(Ipv4Addr::from(ip)),

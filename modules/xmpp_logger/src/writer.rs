@@ -52,11 +52,6 @@ impl Writer {
         }))
     }
 
-    /// The file written.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Queues one record (a line ending in `\n`); never blocks.
     pub fn write(&self, line: String) {
         match self.sender.try_send(Command::Line(line)) {

@@ -132,8 +132,11 @@ impl ClientCertVerifier for Deferred {
 /// once per listener configuration (process-wide).
 #[derive(Default)]
 pub struct InboundTls {
-    built: Mutex<HashMap<usize, (Arc<ServerTls>, Arc<ServerConfig>)>>,
+    built: Mutex<HashMap<usize, Derived>>,
 }
+
+/// A listener's configuration (kept so its address is never reused) and its s2s variant.
+type Derived = (Arc<ServerTls>, Arc<ServerConfig>);
 
 impl InboundTls {
     /// The s2s variant of `listener`.
@@ -148,7 +151,6 @@ impl InboundTls {
                 .with_client_cert_verifier(Arc::new(Deferred))
                 .with_cert_resolver(listener.config.cert_resolver.clone()),
         );
-        // The listener's Arc is kept with it, so its address is never reused for another.
         self.built
             .lock()
             .insert(key, (listener.clone(), config.clone()));
