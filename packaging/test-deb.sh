@@ -128,7 +128,7 @@ as_unit $(unit_value ExecStart) 2>"$work/daemon.log" &
 pid=$!
 check "the daemon listens" wait_for 30 port_open "$p_xmpp"
 check "the console socket exists" wait_for 10 test -S /run/impetus/console
-check "the daemon runs as the package user" test "$(ps -o user= -p "$pid")" = impetus
+check "the daemon runs as the package user" test "$(ps -o user= -p "$pid" | tr -d ' ')" = impetus
 
 console() { timeout 20 ec_console /run/impetus/console "$@"; }
 check "ec_console adds alice" console xmpp user add alice@localhost alice-pw

@@ -58,7 +58,11 @@ fn endpoint_and_summary_report_the_same_figures() {
     intruder.send(&format!(
         "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{response}</auth>"
     ));
-    assert!(intruder.read_until("<failure", Duration::from_secs(5)).contains("<failure"));
+    assert!(
+        intruder
+            .read_until("<failure", Duration::from_secs(5))
+            .contains("<failure")
+    );
 
     let text = scrape(metrics_port);
     for expected in [
@@ -84,7 +88,10 @@ fn endpoint_and_summary_report_the_same_figures() {
         "S2S queued stanzas: 0",
         "Storage latency: ",
     ] {
-        assert!(summary.contains(expected), "{expected:?} missing:\n{summary}");
+        assert!(
+            summary.contains(expected),
+            "{expected:?} missing:\n{summary}"
+        );
     }
 
     // A reload moves the endpoint; a non-loopback address is refused and nothing changes.
@@ -99,7 +106,10 @@ fn endpoint_and_summary_report_the_same_figures() {
     server.wait_for_port(moved_port);
     scrape(moved_port);
     assert!(TcpStream::connect(("127.0.0.1", metrics_port)).is_err());
-    server.rewrite_config(&moved.replace("metrics_listen = \"127.0.0.1:", "metrics_listen = \"0.0.0.0:"));
+    server.rewrite_config(&moved.replace(
+        "metrics_listen = \"127.0.0.1:",
+        "metrics_listen = \"0.0.0.0:",
+    ));
     let (ok, out) = console(&socket, &["config", "reload"]);
     assert!(!ok && out.contains("loopback"), "{out}");
     scrape(moved_port);

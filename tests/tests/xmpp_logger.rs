@@ -55,7 +55,9 @@ fn now() -> u64 {
 /// (or `D`), or `%t+M`.
 fn check_default_line(line: &str) -> Vec<&str> {
     let fields: Vec<&str> = line.split('+').collect();
-    let time: u64 = fields[0].parse().unwrap_or_else(|_| panic!("bad %t in {line:?}"));
+    let time: u64 = fields[0]
+        .parse()
+        .unwrap_or_else(|_| panic!("bad %t in {line:?}"));
     assert!(time.abs_diff(now()) < 120, "{line:?}");
     match fields.get(1) {
         Some(&"M") => assert_eq!(fields.len(), 2, "{line:?}"),
@@ -92,7 +94,11 @@ fn records_follow_the_formats_and_survive_rotation() {
     alice.assert_ping("p1");
 
     let text = wait_for_line(&log, "+M");
-    let text = if text.contains("+p1+") { text } else { wait_for_line(&log, "+p1+") };
+    let text = if text.contains("+p1+") {
+        text
+    } else {
+        wait_for_line(&log, "+p1+")
+    };
     let mode = std::os::unix::fs::PermissionsExt::mode(
         &std::fs::metadata(&log).expect("log").permissions(),
     );
@@ -107,25 +113,45 @@ fn records_follow_the_formats_and_survive_rotation() {
     let received = find("R", "m1");
     assert_eq!(
         received[2..7],
-        ["message", "bob@localhost", "alice@localhost/phone", "m1", "chat"]
+        [
+            "message",
+            "bob@localhost",
+            "alice@localhost/phone",
+            "m1",
+            "chat"
+        ]
     );
     let delivered = find("D", "m1");
     assert_eq!(
         delivered[2..7],
-        ["message", "bob@localhost", "alice@localhost/phone", "m1", "chat"]
+        [
+            "message",
+            "bob@localhost",
+            "alice@localhost/phone",
+            "m1",
+            "chat"
+        ]
     );
     // %H is the sender's address in R and the recipient's in D: two different sessions.
     assert_ne!(received[7], delivered[7], "{text}");
     // The ping: received from alice, its result delivered back to her session.
     let ping = find("R", "p1");
-    assert_eq!(ping[2..7], ["iq", "localhost", "alice@localhost/phone", "p1", "get"]);
+    assert_eq!(
+        ping[2..7],
+        ["iq", "localhost", "alice@localhost/phone", "p1", "get"]
+    );
     let pong = find("D", "p1");
-    assert_eq!(pong[2..7], ["iq", "alice@localhost/phone", "localhost", "p1", "result"]);
+    assert_eq!(
+        pong[2..7],
+        ["iq", "alice@localhost/phone", "localhost", "p1", "result"]
+    );
     assert_eq!(ping[7], pong[7]);
     // Bob's initial presence is broadcast back to his own session without `to`: %at falls back
     // to the recipient.
     assert!(
-        lines.iter().any(|f| f[1] == "D" && f[2] == "presence" && f[3] == "bob@localhost/desk"),
+        lines
+            .iter()
+            .any(|f| f[1] == "D" && f[2] == "presence" && f[3] == "bob@localhost/desk"),
         "{text}"
     );
 
@@ -135,16 +161,30 @@ fn records_follow_the_formats_and_survive_rotation() {
     assert!(!r.contains("secret words"), "{r}");
     let d = bodies.lines().find(|l| l.contains("+D+m1+")).expect("D m1");
     assert!(d.ends_with("<body>secret words</body></message>"), "{d}");
-    assert!(!bodies.contains("+M"), "heartbeat = 0 writes none: {bodies}");
+    assert!(
+        !bodies.contains("+M"),
+        "heartbeat = 0 writes none: {bodies}"
+    );
 
     // Rotation with SIGHUP: rename, signal, and the next record lands in a new file.
     std::fs::rename(&log, dir.join("xmpplog.ec.1")).expect("rotate");
     server.signal("HUP");
-    assert!(server.wait_for_log("Configuration reloaded", WAIT), "{}", server.log());
+    assert!(
+        server.wait_for_log("Configuration reloaded", WAIT),
+        "{}",
+        server.log()
+    );
     alice.send("<message to='bob@localhost' id='m2'><body>two</body></message>");
     let rotated = wait_for_line(&log, "+m2+");
-    assert!(rotated.contains("+R+message+bob@localhost+alice@localhost/phone+m2++"), "{rotated}");
-    assert!(!std::fs::read_to_string(dir.join("xmpplog.ec.1")).expect("old").contains("+m2+"));
+    assert!(
+        rotated.contains("+R+message+bob@localhost+alice@localhost/phone+m2++"),
+        "{rotated}"
+    );
+    assert!(
+        !std::fs::read_to_string(dir.join("xmpplog.ec.1"))
+            .expect("old")
+            .contains("+m2+")
+    );
 
     // Rotation with the console's `reopen logs`.
     std::fs::rename(&log, dir.join("xmpplog.ec.2")).expect("rotate again");

@@ -211,8 +211,9 @@ impl Host {
             location: "?".into(),
             message: e.to_string(),
         })?;
-        instance
-            .call(target, args)
+        // Every callback's duration feeds the Lua hook time metric, labelled by callback.
+        impetus_runtime::metrics::LUA_HOOK_SECONDS
+            .time(&[hook], || instance.call(target, args))
             .map_err(|e| ScriptError::from_lua(&target.script, hook, &e))
     }
 }

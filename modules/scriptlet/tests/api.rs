@@ -10,6 +10,7 @@ use std::path::Path;
 
 use common::{World, config, configure};
 use impetus_runtime::Flow;
+use impetus_storage::Store;
 use impetus_runtime::listener::{ConnectAttempt, VALIDATE_CONNECT};
 
 /// A scriptlet body loading `scripts` (`name`, `source`) with the test scripts on the path.

@@ -209,12 +209,16 @@ mod tests {
     #[test]
     fn so_obfuscates_and_sr_keeps_the_text_on_one_line() {
         let stanza = message();
-        let obfuscated = Format::parse("%so").expect("format").render(&record(&stanza));
+        let obfuscated = Format::parse("%so")
+            .expect("format")
+            .render(&record(&stanza));
         assert_eq!(
             obfuscated,
             "<message from=\"alice@example.com/phone\" to=\"bob@example.com\" id=\"m+1\" type=\"chat\"><body>[17 chars]</body></message>\n"
         );
-        let raw = Format::parse("%sr").expect("format").render(&record(&stanza));
+        let raw = Format::parse("%sr")
+            .expect("format")
+            .render(&record(&stanza));
         assert!(raw.contains("<body>line one&#10;line two</body>"), "{raw}");
         assert_eq!(raw.lines().count(), 1);
     }
@@ -240,16 +244,13 @@ mod tests {
             format.render(&record(&stanza)),
             "100% 1700000000message 127.0.0.1:40000!\n"
         );
-        assert_eq!(
-            Format::parse("%x"),
-            Err(FormatError::Unknown("x".into()))
-        );
-        assert_eq!(
-            Format::parse("%sq"),
-            Err(FormatError::Unknown("sq".into()))
-        );
+        assert_eq!(Format::parse("%x"), Err(FormatError::Unknown("x".into())));
+        assert_eq!(Format::parse("%sq"), Err(FormatError::Unknown("sq".into())));
         assert_eq!(Format::parse("%a"), Err(FormatError::Unknown("a".into())));
-        assert_eq!(Format::parse("50%"), Err(FormatError::Unknown(String::new())));
+        assert_eq!(
+            Format::parse("50%"),
+            Err(FormatError::Unknown(String::new()))
+        );
         assert!(
             FormatError::Unknown("x".into())
                 .to_string()

@@ -192,10 +192,7 @@ impl Module for XmppLogger {
                 self.reopen();
                 Some(Ok(format!("Reopening {}.\n", self.logfile.display())))
             }
-            ["help"] | [] => Some(Ok(format!(
-                "xmpp_logger:{} reopen logs\n",
-                self.instance
-            ))),
+            ["help"] | [] => Some(Ok(format!("xmpp_logger:{} reopen logs\n", self.instance))),
             _ => None,
         }
     }

@@ -221,6 +221,10 @@ mod tests {
         drop((first, second));
         let third = writers.get(&path, 0o644).expect("reopen");
         assert_eq!(Arc::strong_count(&third), 1);
-        assert!(writers.get(&dir.path().join("missing/dir/log"), 0o644).is_err());
+        assert!(
+            writers
+                .get(&dir.path().join("missing/dir/log"), 0o644)
+                .is_err()
+        );
     }
 }

@@ -108,7 +108,12 @@ impl Counter {
             .series
             .lock()
             .iter()
-            .map(|(key, count)| (key.first().map(|k| k.to_string()).unwrap_or_default(), *count))
+            .map(|(key, count)| {
+                (
+                    key.first().map(|k| k.to_string()).unwrap_or_default(),
+                    *count,
+                )
+            })
             .collect();
         rows.sort();
         rows

@@ -110,7 +110,10 @@ pub fn summary() -> Vec<(String, String)> {
         ("Authentication failures".into(), counts(&AUTH_FAILURES)),
         ("S2S queued stanzas".into(), S2S_QUEUED.get().to_string()),
         ("Lua hook time".into(), timing(&LUA_HOOK_SECONDS, "calls")),
-        ("Storage latency".into(), timing(&STORAGE_SECONDS, "operations")),
+        (
+            "Storage latency".into(),
+            timing(&STORAGE_SECONDS, "operations"),
+        ),
     ]
 }
 
