@@ -42,7 +42,9 @@ fn stanza(kind: &str, i: usize) -> String {
                     )
                 })
                 .collect();
-            format!("<iq type='result' id='r{i}'><query xmlns='jabber:iq:roster' ver='v{i}'>{items}</query></iq>")
+            format!(
+                "<iq type='result' id='r{i}'><query xmlns='jabber:iq:roster' ver='v{i}'>{items}</query></iq>"
+            )
         }
     }
 }

@@ -69,18 +69,20 @@ pub fn configure(
                 continue;
             }
         };
-        let loaded = search.load(&script.source).map_err(|missing| match missing {
-            Missing::NotFound(searched) => LoadError::NotFound {
-                script: name.clone(),
-                name: script.source.clone(),
-                searched,
-            },
-            Missing::Unreadable(path, e) => LoadError::Read {
-                script: name.clone(),
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            },
-        });
+        let loaded = search
+            .load(&script.source)
+            .map_err(|missing| match missing {
+                Missing::NotFound(searched) => LoadError::NotFound {
+                    script: name.clone(),
+                    name: script.source.clone(),
+                    searched,
+                },
+                Missing::Unreadable(path, e) => LoadError::Read {
+                    script: name.clone(),
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                },
+            });
         match loaded {
             Ok(source) => scripts.push((name, source)),
             Err(e) => diagnostics.push(Diagnostic::error(node.location.clone(), e.to_string())),
@@ -105,7 +107,8 @@ pub fn configure(
         context.services.shared(SessionData::default),
     ));
     let first = host.load().map_err(|e| error(e.to_string()))?;
-    crate::dispatch::register(&host, &first.modules, registrar).map_err(|e| error(e.to_string()))?;
+    crate::dispatch::register(&host, &first.modules, registrar)
+        .map_err(|e| error(e.to_string()))?;
     let collected = host.finish_loading();
     for feature in collected.features {
         registrar.feature(&feature);

@@ -122,8 +122,8 @@ pub fn register(
         methods.sort();
         let mut usable = false;
         for method in &methods {
-            let lifecycle = module.kind == ModuleKind::Core
-                && matches!(method.as_str(), "init" | "deinit");
+            let lifecycle =
+                module.kind == ModuleKind::Core && matches!(method.as_str(), "init" | "deinit");
             if module.kind == ModuleKind::Core && SMTP_CALLOUTS.contains(&method.as_str()) {
                 tracing::warn!(target: "mod_scriptlet", module = %module.name, "scriptlet: {method} is an SMTP callout; Impetus never calls it");
             }
@@ -213,7 +213,11 @@ fn add_handler(host: Arc<Host>, target: Target, point: Point, registrar: &mut Re
                             attempt.refuse = Some(format!("{} (script {})", reason, target.script));
                             return Ok(Flow::Done);
                         }
-                        Ok(if is_done(&values) { Flow::Done } else { Flow::Continue })
+                        Ok(if is_done(&values) {
+                            Flow::Done
+                        } else {
+                            Flow::Continue
+                        })
                     }
                     Err(error) => {
                         // The connection goes on: a broken script must not take the server down.

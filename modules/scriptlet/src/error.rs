@@ -78,7 +78,9 @@ pub enum LoadError {
         message: String,
     },
     /// The script registered no module under its stanza name.
-    #[error("script '{script}' must call msys.registerModule(\"{script}\", ...) or xmpp.registerModule(\"{script}\", ...): {found}")]
+    #[error(
+        "script '{script}' must call msys.registerModule(\"{script}\", ...) or xmpp.registerModule(\"{script}\", ...): {found}"
+    )]
     NotRegistered {
         /// The script stanza.
         script: String,
@@ -86,7 +88,9 @@ pub enum LoadError {
         found: String,
     },
     /// A module table defines a `core_<hook>` method for a hook point that does not exist.
-    #[error("module '{module}' defines {method}, but there is no hook point '{hook}' (known: {known})")]
+    #[error(
+        "module '{module}' defines {method}, but there is no hook point '{hook}' (known: {known})"
+    )]
     UnknownHook {
         /// The module name.
         module: String,
@@ -146,7 +150,10 @@ mod tests {
     fn locations_are_found_in_lua_messages() {
         assert_eq!(
             split_location("msys/xmpp/presence.lua:88: attempt to index nil"),
-            ("msys/xmpp/presence.lua:88".into(), "attempt to index nil".into())
+            (
+                "msys/xmpp/presence.lua:88".into(),
+                "attempt to index nil".into()
+            )
         );
         assert_eq!(
             split_location("[string \"x\"]:3: oops"),

@@ -227,9 +227,9 @@ pub fn host_of(lua: &Lua) -> mlua::Result<Arc<Host>> {
 
 /// The generation a Lua state's host belongs to.
 pub fn generation_of(lua: &Lua) -> mlua::Result<Arc<Generation>> {
-    host_of(lua)?.generation().ok_or_else(|| {
-        mlua::Error::runtime("not available while the configuration is loading")
-    })
+    host_of(lua)?
+        .generation()
+        .ok_or_else(|| mlua::Error::runtime("not available while the configuration is loading"))
 }
 
 /// Reads a callback's return code: `DONE` (1) or anything else (continue).

@@ -106,11 +106,13 @@ impl Instance {
                 continue;
             };
             self.ticks.set(0);
-            let returned: Value = init.call(module.table.clone()).map_err(|e| LoadError::Lua {
-                script: module.script.clone(),
-                message: crate::error::ScriptError::from_lua(&module.script, "init", &e)
-                    .to_string(),
-            })?;
+            let returned: Value = init
+                .call(module.table.clone())
+                .map_err(|e| LoadError::Lua {
+                    script: module.script.clone(),
+                    message: crate::error::ScriptError::from_lua(&module.script, "init", &e)
+                        .to_string(),
+                })?;
             if returned != Value::Boolean(true) {
                 return Err(LoadError::InitFailed {
                     module: module.name.clone(),

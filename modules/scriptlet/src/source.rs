@@ -108,6 +108,9 @@ mod tests {
         let shipped = SearchPath::new(Path::new("/nonexistent"), &[]);
         let library = shipped.load("msys.xmpp.presence").expect("shipped");
         assert!(library.text.contains("registerModule"));
-        assert!(matches!(shipped.load("no.such.script"), Err(Missing::NotFound(_))));
+        assert!(matches!(
+            shipped.load("no.such.script"),
+            Err(Missing::NotFound(_))
+        ));
     }
 }

@@ -53,15 +53,18 @@ impl Vctx {
 impl UserData for Vctx {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("get", |_, this, key: String| Ok(this.field(&key)));
-        methods.add_method("set_code", |_, this, (code, text): (u32, Option<String>)| {
-            if code >= 400 {
-                *this.refusal.borrow_mut() = Some(format!(
-                    "{code} {}",
-                    text.unwrap_or_else(|| "refused".to_owned())
-                ));
-            }
-            Ok(())
-        });
+        methods.add_method(
+            "set_code",
+            |_, this, (code, text): (u32, Option<String>)| {
+                if code >= 400 {
+                    *this.refusal.borrow_mut() = Some(format!(
+                        "{code} {}",
+                        text.unwrap_or_else(|| "refused".to_owned())
+                    ));
+                }
+                Ok(())
+            },
+        );
         methods.add_method("refuse", |_, this, text: Option<String>| {
             *this.refusal.borrow_mut() = Some(text.unwrap_or_else(|| "refused".to_owned()));
             Ok(())

@@ -10,15 +10,17 @@ use std::path::Path;
 
 use common::{World, config, configure};
 use impetus_runtime::Flow;
-use impetus_storage::Store;
 use impetus_runtime::listener::{ConnectAttempt, VALIDATE_CONNECT};
+use impetus_storage::Store;
 
 /// A scriptlet body loading `scripts` (`name`, `source`) with the test scripts on the path.
 fn body(scripts: &[(&str, &str)], extra: &str) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scriptlets/tests");
     let mut body = format!("  script_path = ( \"{}\" )\n{extra}\n", dir.display());
     for (name, source) in scripts {
-        body.push_str(&format!("  script \"{name}\" {{ source = \"{source}\" }}\n"));
+        body.push_str(&format!(
+            "  script \"{name}\" {{ source = \"{source}\" }}\n"
+        ));
     }
     body
 }
@@ -29,9 +31,14 @@ fn with_files(files: &[(&str, &str)], scripts: &[(&str, &str)], extra: &str) -> 
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).map_err(|e| e.to_string())?;
     }
-    let mut text = format!("  script_path = ( \"{}\" )\n{extra}\n", dir.path().display());
+    let mut text = format!(
+        "  script_path = ( \"{}\" )\n{extra}\n",
+        dir.path().display()
+    );
     for (name, source) in scripts {
-        text.push_str(&format!("  script \"{name}\" {{ source = \"{source}\" }}\n"));
+        text.push_str(&format!(
+            "  script \"{name}\" {{ source = \"{source}\" }}\n"
+        ));
     }
     configure(&config(&text)).map(|_| ())
 }
@@ -48,7 +55,10 @@ fn attempt(ip: &str) -> ConnectAttempt {
 #[test]
 fn a_script_must_register_its_own_name() {
     let error = with_files(
-        &[("wrong.lua", "msys.registerModule('other', { validate_connect = function() end })")],
+        &[(
+            "wrong.lua",
+            "msys.registerModule('other', { validate_connect = function() end })",
+        )],
         &[("mine", "wrong")],
         "",
     )
@@ -58,30 +68,47 @@ fn a_script_must_register_its_own_name() {
             && error.contains("\"other\""),
         "{error}"
     );
-    let error = with_files(&[("silent.lua", "local x = 1")], &[("silent", "silent")], "")
-        .expect_err("registering nothing is an error");
+    let error = with_files(
+        &[("silent.lua", "local x = 1")],
+        &[("silent", "silent")],
+        "",
+    )
+    .expect_err("registering nothing is an error");
     assert!(error.contains("it registered no module"), "{error}");
 }
 
 #[test]
 fn loading_errors_fail_the_configuration_with_their_location() {
-    let error = with_files(&[("broken.lua", "local x = \nend")], &[("broken", "broken")], "")
-        .expect_err("syntax error");
+    let error = with_files(
+        &[("broken.lua", "local x = \nend")],
+        &[("broken", "broken")],
+        "",
+    )
+    .expect_err("syntax error");
     assert!(error.contains("broken.lua:2"), "{error}");
     let error = with_files(
-        &[("hook.lua", "msys.registerModule('hook', { core_no_such_hook = function() end })")],
+        &[(
+            "hook.lua",
+            "msys.registerModule('hook', { core_no_such_hook = function() end })",
+        )],
         &[("hook", "hook")],
         "",
     )
     .expect_err("unknown hook");
     assert!(error.contains("no hook point 'no_such_hook'"), "{error}");
     let error = with_files(
-        &[("init.lua", "msys.registerModule('init', { init = function() return false end })")],
+        &[(
+            "init.lua",
+            "msys.registerModule('init', { init = function() return false end })",
+        )],
         &[("init", "init")],
         "",
     )
     .expect_err("init returned false");
-    assert!(error.contains("init of module 'init' returned false"), "{error}");
+    assert!(
+        error.contains("init of module 'init' returned false"),
+        "{error}"
+    );
     let error = with_files(&[], &[("gone", "no.such.file")], "").expect_err("missing");
     assert!(error.contains("source 'no.such.file' not found"), "{error}");
     let error = with_files(
@@ -90,7 +117,10 @@ fn loading_errors_fail_the_configuration_with_their_location() {
         "instruction_limit = 100000",
     )
     .expect_err("an endless top level is stopped");
-    assert!(error.contains("instruction budget of 100000 exceeded"), "{error}");
+    assert!(
+        error.contains("instruction budget of 100000 exceeded"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -100,7 +130,10 @@ fn only_one_instance_name_may_be_used() {
         config(&body(&[("xmpp-presence", "msys.xmpp.presence")], ""))
     );
     let error = configure(&text).err().expect("two names");
-    assert!(error.contains("only one scriptlet instance name"), "{error}");
+    assert!(
+        error.contains("only one scriptlet instance name"),
+        "{error}"
+    );
 }
 
 /// The API self-test passes at load time (`init`) and at run time (`validate_connect`), the

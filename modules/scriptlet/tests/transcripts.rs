@@ -60,7 +60,8 @@ fn parse(text: &str) -> Result<Script, String> {
         let block = |index: &mut usize| {
             let mut xml = String::new();
             while *index < lines.len()
-                && (lines[*index].trim().is_empty() || lines[*index].starts_with(char::is_whitespace))
+                && (lines[*index].trim().is_empty()
+                    || lines[*index].starts_with(char::is_whitespace))
             {
                 xml.push_str(lines[*index].trim());
                 xml.push('\n');
@@ -151,7 +152,11 @@ fn receive(world: &mut World, actor: &str, xml: &str) -> Result<(), String> {
                 return Err(format!(
                     "{actor} did not receive\n    {}\nbut received\n{}",
                     want.to_string_in("jabber:client"),
-                    if got.is_empty() { "    nothing".to_owned() } else { show(&got) }
+                    if got.is_empty() {
+                        "    nothing".to_owned()
+                    } else {
+                        show(&got)
+                    }
                 ));
             }
         }
@@ -170,7 +175,9 @@ fn run(path: &Path) -> Result<(), String> {
     };
     let mut body = format!("  script_path = ( \"{}\" )\n", scripts_dir.display());
     for (name, source) in &loads {
-        body.push_str(&format!("  script \"{name}\" {{ source = \"{source}\" }}\n"));
+        body.push_str(&format!(
+            "  script \"{name}\" {{ source = \"{source}\" }}\n"
+        ));
     }
     let mut world = World::new(&config(&body));
     for (line, step) in steps {
@@ -238,7 +245,10 @@ fn transcripts_pass() {
     let only = std::env::var("TRANSCRIPT").ok();
     let mut failures = Vec::new();
     for file in &files {
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if only.as_deref().is_some_and(|o| !name.contains(o)) {
             continue;
         }
@@ -246,16 +256,26 @@ fn transcripts_pass() {
             failures.push(format!("{name}: {e}"));
         }
     }
-    assert!(failures.is_empty(), "{} transcript(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} transcript(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 /// The matcher honours wildcards and rejects extra attributes or children.
 #[test]
 fn the_matcher_is_strict_except_for_wildcards() {
-    let want = &parse_stanzas("<iq type='result' id='*'><query xmlns='q' ver='*'/></iq>").expect("parses")[0];
-    let good = &parse_stanzas("<iq type='result' id='7'><query xmlns='q' ver='3'/></iq>").expect("parses")[0];
-    let extra = &parse_stanzas("<iq type='result' id='7' to='x'><query xmlns='q' ver='3'/></iq>").expect("parses")[0];
-    let child = &parse_stanzas("<iq type='result' id='7'><query xmlns='q' ver='3'><item/></query></iq>").expect("parses")[0];
+    let want = &parse_stanzas("<iq type='result' id='*'><query xmlns='q' ver='*'/></iq>")
+        .expect("parses")[0];
+    let good = &parse_stanzas("<iq type='result' id='7'><query xmlns='q' ver='3'/></iq>")
+        .expect("parses")[0];
+    let extra = &parse_stanzas("<iq type='result' id='7' to='x'><query xmlns='q' ver='3'/></iq>")
+        .expect("parses")[0];
+    let child =
+        &parse_stanzas("<iq type='result' id='7'><query xmlns='q' ver='3'><item/></query></iq>")
+            .expect("parses")[0];
     assert!(matches(want, good));
     assert!(!matches(want, extra));
     assert!(!matches(want, child));

@@ -5,8 +5,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use impetus_config::types::Dict;
 use impetus_config::resolve::XMPP_PREFIX;
+use impetus_config::types::Dict;
 use impetus_config::{Config, Diagnostic, FromValue, ScopeNode};
 use impetus_runtime::auth::{AuthParams, AuthSource};
 use impetus_runtime::listener::{ListenRegistration, SocketOptions};

@@ -78,7 +78,10 @@ fn s2s(state: &XmppState) -> String {
         ));
     }
     let inbound = state.s2s.pool.inbound();
-    out.push_str(&format!("{} inbound server-to-server stream(s)\n", inbound.len()));
+    out.push_str(&format!(
+        "{} inbound server-to-server stream(s)\n",
+        inbound.len()
+    ));
     for stream in inbound {
         let domains: Vec<String> = stream
             .domains
@@ -90,7 +93,11 @@ fn s2s(state: &XmppState) -> String {
             stream.peer,
             if stream.tls { "TLS" } else { "plain" },
             stream.auth.unwrap_or("unauthenticated"),
-            if domains.is_empty() { "-".into() } else { domains.join(", ") }
+            if domains.is_empty() {
+                "-".into()
+            } else {
+                domains.join(", ")
+            }
         ));
     }
     out

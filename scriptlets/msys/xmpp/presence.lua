@@ -17,6 +17,7 @@
 local xmpp = require("msys.xmpp")
 local xml = require("xml")
 local roster = require("lib.roster")
+local roster_iq = require("lib.roster_iq")
 local subscription = require("lib.subscription")
 local blocking = require("lib.blocking")
 local broadcast = require("lib.broadcast")
@@ -37,93 +38,6 @@ local function payload_of(stanza)
   end
 end
 
-local function result_of(stanza)
-  local iq = xml.newnode("iq")
-  iq:attr("type", "result")
-  iq:attr("id", stanza:attr("id"))
-  iq:attr("to", stanza:attr("from"))
-  return iq
-end
-
--- Roster get (§2.2, XEP-0237 §2): the whole roster, or an empty result when the client's
--- version is current. The resource becomes interested in roster pushes.
-local function roster_get(sess, stanza, query)
-  sess:interested(true)
-  local items, version = roster.load(sess:jid():bare())
-  local ver = query:attr("ver")
-  if ver ~= nil and ver ~= "" and ver == tostring(version) then
-    return sess:send(result_of(stanza))
-  end
-  local reply = result_of(stanza)
-  local list = reply:addchild("query")
-  list:attr("xmlns", roster.NS)
-  if ver ~= nil then
-    list:attr("ver", tostring(version))
-  end
-  for _, contact in ipairs(roster.contacts(items)) do
-    if not items[contact].hidden then
-      roster.add_item(list, contact, items[contact])
-    end
-  end
-  sess:send(reply)
-end
-
--- The <group/> names of a roster set item; nil and a condition when they are invalid.
-local function groups_of(item)
-  local groups, seen = {}, {}
-  for child in item:children() do
-    if child:name() == "group" then
-      local name = child:contents()
-      if name == "" then
-        return nil, "not-acceptable"
-      end
-      if seen[name] then
-        return nil, "bad-request"
-      end
-      seen[name] = true
-      groups[#groups + 1] = name
-    end
-  end
-  return groups
-end
-
--- Roster set (§2.3, §2.5): add or update one item, or remove it.
-local function roster_set(sess, stanza, query)
-  local user = sess:jid():bare()
-  local found = {}
-  for child in query:children() do
-    if child:name() == "item" then
-      found[#found + 1] = child
-    end
-  end
-  if #found ~= 1 then
-    return sess:send(xmpp.error_reply(stanza, "bad-request"))
-  end
-  local node = found[1]
-  local contact = roster.bare(node:attr("jid") or "")
-  if not contact then
-    return sess:send(xmpp.error_reply(stanza, "bad-request"))
-  end
-  local items, version = roster.load(user)
-  if node:attr("subscription") == "remove" then
-    if not items[contact] then
-      return sess:send(xmpp.error_reply(stanza, "item-not-found"))
-    end
-    sess:send(result_of(stanza))
-    return subscription.remove(user, contact, items, version)
-  end
-  local groups, condition = groups_of(node)
-  if not groups then
-    return sess:send(xmpp.error_reply(stanza, condition))
-  end
-  local item = roster.item(items, contact)
-  item.name = node:attr("name")
-  item.groups = groups
-  item.hidden = false
-  roster.commit(user, items, version, contact)
-  sess:send(result_of(stanza))
-end
-
 function mod:client_iq_recv(sess, stanza)
   local to = stanza:attr("to")
   local user = sess:jid():bare()
@@ -141,9 +55,9 @@ function mod:client_iq_recv(sess, stanza)
   local ns = payload:attr("xmlns")
   if ns == roster.NS then
     if kind == "get" then
-      roster_get(sess, stanza, payload)
+      roster_iq.get(sess, stanza, payload)
     else
-      roster_set(sess, stanza, payload)
+      roster_iq.set(sess, stanza, payload)
     end
     return xmpp.DONE
   elseif ns == blocking.NS then

@@ -53,10 +53,12 @@ fn ns_since(epoch: Instant, at: Instant) -> u64 {
     at.saturating_duration_since(epoch).as_nanos() as u64
 }
 
-/// What a message body carries: its number and when it was sent (ns since the epoch), and
-/// for paced messages when it was due.
+/// What a message body carries: the run it belongs to, its number and when it was sent (ns
+/// since the epoch), and for paced messages when it was due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
+    /// A random number per run: messages of an earlier run (offline storage) are told apart.
+    pub run: u32,
     /// Sequence number within its direction.
     pub seq: u64,
     /// When it was written.
@@ -68,7 +70,7 @@ pub struct Stamp {
 /// Appends one message stanza: `prefix` is `<message to='..' type='chat'><body>`.
 fn push_message(out: &mut String, prefix: &str, stamp: Stamp, padding: &str) {
     out.push_str(prefix);
-    let _ = write!(out, "{} {}", stamp.seq, stamp.sent);
+    let _ = write!(out, "{} {} {}", stamp.run, stamp.seq, stamp.sent);
     if let Some(due) = stamp.due {
         let _ = write!(out, " {due}");
     }
@@ -76,13 +78,19 @@ fn push_message(out: &mut String, prefix: &str, stamp: Stamp, padding: &str) {
     out.push_str("</body></message>");
 }
 
-/// Parses a body written by [`push_message`] (or a presence status with `seq sent`).
+/// Parses a body written by [`push_message`] (or a presence status `run seq sent`).
 pub fn parse_body(body: &str) -> Option<Stamp> {
     let mut words = body.split(' ');
+    let run = words.next()?.parse().ok()?;
     let seq = words.next()?.parse().ok()?;
     let sent = words.next()?.parse().ok()?;
     let due = words.next().and_then(|w| w.parse().ok());
-    Some(Stamp { seq, sent, due })
+    Some(Stamp {
+        run,
+        seq,
+        sent,
+        due,
+    })
 }
 
 /// What a writer needs.
@@ -97,6 +105,8 @@ pub struct Writer {
     pub flow: Arc<Flow>,
     /// Window or rate.
     pub pace: Pace,
+    /// The run id stamped on every message.
+    pub run: u32,
     /// Time zero of the send phase.
     pub epoch: Instant,
     /// Becomes true when sending must stop.
@@ -146,6 +156,7 @@ impl Writer {
                 // (timer granularity, falling behind) show in the schedule latency.
                 let due = paced.map(|(rate, phase)| ((seq as f64 + phase) / rate * 1e9) as u64);
                 let stamp = Stamp {
+                    run: self.run,
                     seq,
                     sent: now,
                     due,
@@ -197,6 +208,8 @@ pub struct Received {
     pub duplicated: u64,
     /// Error stanzas and messages whose body could not be read.
     pub errors: u64,
+    /// Messages of another run (delivered from offline storage).
+    pub stale: u64,
     /// Whether the server closed the stream.
     pub closed: bool,
 }
@@ -207,6 +220,8 @@ pub struct Reader {
     pub io: ReadSide,
     /// The state of the direction this session receives.
     pub flow: Arc<Flow>,
+    /// The run id of this run's messages.
+    pub run: u32,
     /// Time zero of the send phase.
     pub epoch: Instant,
     /// Becomes true when reading must stop.
@@ -229,6 +244,7 @@ impl Reader {
                             .child("body", CLIENT_NS)
                             .and_then(|b| parse_body(&b.text()));
                         match parsed {
+                            Some(st) if st.run != self.run => got.stale += 1,
                             Some(st) if e.attr("type") != Some("error") && st.seq < MAX_SEQ => {
                                 if got.seen.insert(st.seq) {
                                     fresh += 1;
@@ -277,6 +293,7 @@ mod tests {
     fn bodies_round_trip() {
         let mut out = String::new();
         let stamp = Stamp {
+            run: 5,
             seq: 42,
             sent: 123_456,
             due: None,
@@ -289,26 +306,72 @@ mod tests {
         );
         assert_eq!(
             out,
-            "<message to='b@x/r' type='chat'><body>42 123456 xxx</body></message>"
+            "<message to='b@x/r' type='chat'><body>5 42 123456 xxx</body></message>"
         );
-        let plain = Some(Stamp {
-            seq: 42,
-            sent: 123_456,
-            due: None,
-        });
-        assert_eq!(parse_body("42 123456 xxx"), plain);
-        assert_eq!(parse_body("42 123456"), plain);
+        let plain = Some(stamp);
+        assert_eq!(parse_body("5 42 123456 xxx"), plain);
+        assert_eq!(parse_body("5 42 123456"), plain);
+        assert_eq!(parse_body("42 123456"), None);
         let paced = Stamp {
+            run: 1,
             seq: 7,
             sent: 900,
             due: Some(850),
         };
         let mut out = String::new();
         push_message(&mut out, "", paced, " xx");
-        assert_eq!(out, "7 900 850 xx</body></message>");
-        assert_eq!(parse_body("7 900 850 xx"), Some(paced));
+        assert_eq!(out, "1 7 900 850 xx</body></message>");
+        assert_eq!(parse_body("1 7 900 850 xx"), Some(paced));
         assert_eq!(parse_body("hello"), None);
         assert_eq!(parse_body(""), None);
+    }
+
+    #[tokio::test]
+    async fn reader_counts_fresh_duplicate_stale_and_bad_messages() {
+        use crate::conn::Conn;
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let client = Conn::connect(addr).await.expect("connect");
+        let (mut server, _) = listener.accept().await.expect("accept");
+        let (read, _write) = client.split();
+        let flow = Arc::new(Flow::default());
+        let (_stop, stop) = watch::channel(false);
+        let total = crate::progress::counter();
+        let epoch = Instant::now();
+        let reader = tokio::spawn(
+            Reader {
+                io: read,
+                flow: flow.clone(),
+                run: 7,
+                epoch,
+                stop,
+                total: total.clone(),
+            }
+            .run(),
+        );
+        let m = |body: &str| format!("<message type='chat'><body>{body}</body></message>");
+        let stream = [
+            "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+                .to_owned(),
+            m("7 0 10"),
+            m("7 1 10"),
+            m("7 0 10"),
+            m("8 0 10"),
+            m("hello"),
+            "<presence/></stream:stream>".to_owned(),
+        ]
+        .concat();
+        server.write_all(stream.as_bytes()).await.expect("write");
+        let got = reader.await.expect("reader");
+        assert_eq!(got.seen.unique, 2);
+        assert_eq!((got.duplicated, got.stale, got.errors), (1, 1, 1));
+        assert!(got.closed);
+        assert_eq!(got.latency.summary_ms()["count"], 2);
+        assert_eq!(flow.received.load(Ordering::Relaxed), 2);
+        assert_eq!(total.load(Ordering::Relaxed), 2);
     }
 
     #[test]

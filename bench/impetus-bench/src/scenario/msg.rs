@@ -56,6 +56,7 @@ pub async fn run(ctx: &Ctx, args: &MsgArgs) -> Value {
     let (stop_send, send_rx) = watch::channel(false);
     let (stop_read, read_rx) = watch::channel(false);
     let (sent, delivered) = (counter(), counter());
+    let run: u32 = rand::random();
     let epoch = Instant::now();
     let padding = " ".to_owned() + &"x".repeat(args.payload);
     let padding = if args.payload == 0 {
@@ -88,6 +89,7 @@ pub async fn run(ctx: &Ctx, args: &MsgArgs) -> Value {
                 padding: padding.clone(),
                 flow: flow.clone(),
                 pace,
+                run,
                 epoch,
                 stop: send_rx.clone(),
                 total: sent.clone(),
@@ -98,6 +100,7 @@ pub async fn run(ctx: &Ctx, args: &MsgArgs) -> Value {
             let reader = Reader {
                 io,
                 flow: flow.clone(),
+                run,
                 epoch,
                 stop: read_rx.clone(),
                 total: delivered.clone(),
@@ -123,6 +126,7 @@ pub async fn run(ctx: &Ctx, args: &MsgArgs) -> Value {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     drop(progress);
+    let drained = all_arrived(&flows);
     let _ = stop_read.send(true);
 
     let mut write_sides = Vec::new();
@@ -132,7 +136,7 @@ pub async fn run(ctx: &Ctx, args: &MsgArgs) -> Value {
         }
     }
     let (mut latency, mut from_due) = (Histogram::default(), Histogram::default());
-    let (mut unique, mut duplicated, mut errors, mut closed) = (0, 0, 0, 0);
+    let (mut unique, mut duplicated, mut errors, mut stale, mut closed) = (0, 0, 0, 0, 0);
     for r in readers {
         let got: Received = r.await.unwrap_or_default();
         latency.merge(&got.latency);
@@ -140,6 +144,7 @@ pub async fn run(ctx: &Ctx, args: &MsgArgs) -> Value {
         unique += got.seen.unique;
         duplicated += got.duplicated;
         errors += got.errors;
+        stale += got.stale;
         closed += u64::from(got.closed);
     }
     close_writers(write_sides).await;
@@ -155,8 +160,11 @@ pub async fn run(ctx: &Ctx, args: &MsgArgs) -> Value {
         m["latency_from_due_ms"] = from_due.summary_ms();
     }
     m["lost"] = json!(total_sent.saturating_sub(unique));
+    // False when the drain period (or the deadline) ended with messages still in flight.
+    m["drained"] = json!(drained);
     m["duplicated"] = json!(duplicated);
     m["errors"] = json!(errors);
+    m["stale_from_earlier_runs"] = json!(stale);
     m["sessions_closed_by_server"] = json!(closed);
     if let Some(cpu) = measured.server_cpu.filter(|_| in_window > 0) {
         m["server_cpu_us_per_msg"] = json!((cpu * 1e6 / in_window as f64 * 100.0).round() / 100.0);
@@ -198,6 +206,7 @@ mod tests {
         assert_eq!(out["pairs_active"], 2);
         assert!(out["sent"].as_u64().is_some_and(|n| n > 8), "{out}");
         assert_eq!(out["lost"], 0, "{out}");
+        assert_eq!(out["drained"], true);
         assert_eq!(out["duplicated"], 0);
         assert_eq!(out["errors"], 0);
         assert_eq!(out["delivered_total"], out["sent"]);

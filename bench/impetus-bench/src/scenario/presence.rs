@@ -63,6 +63,7 @@ pub async fn run(ctx: &Ctx, args: &PresenceArgs) -> Value {
     let (phase_tx, phase_rx) = watch::channel(Phase::Setup);
     let (stop_tx, stop_rx) = watch::channel(false);
     let epoch = Arc::new(OnceLock::new());
+    let run: u32 = rand::random();
     let (subscribed, delivered, broadcasts) = (counter(), counter(), counter());
     let period = Duration::from_secs_f64(n as f64 / rate);
     let (mut writers, mut readers) = (Vec::new(), Vec::new());
@@ -80,6 +81,7 @@ pub async fn run(ctx: &Ctx, args: &PresenceArgs) -> Value {
                 period,
                 offset: period.mul_f64(i as f64 / n as f64),
                 epoch: epoch.clone(),
+                run,
                 broadcasts: broadcasts.clone(),
             }
             .run(),
@@ -91,6 +93,7 @@ pub async fn run(ctx: &Ctx, args: &PresenceArgs) -> Value {
                 replies: tx,
                 stop: stop_rx.clone(),
                 epoch: epoch.clone(),
+                run,
                 subscribed: subscribed.clone(),
                 delivered: delivered.clone(),
             }
@@ -147,6 +150,7 @@ pub async fn run(ctx: &Ctx, args: &PresenceArgs) -> Value {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     drop(progress);
+    let drained = delivered.load(Ordering::Relaxed) >= want;
     let _ = stop_tx.send(true);
     let mut latency = Histogram::default();
     let (mut total, mut closed) = (0, 0);
@@ -164,6 +168,7 @@ pub async fn run(ctx: &Ctx, args: &PresenceArgs) -> Value {
     m["deliveries_in_window"] = json!(in_window);
     m["deliveries_total"] = json!(total);
     m["missing"] = json!(want.saturating_sub(total));
+    m["drained"] = json!(drained);
     m["deliveries_per_s"] = json!((in_window as f64 / measured.wall).round());
     m["latency_ms"] = latency.summary_ms();
     m["sessions_closed_by_server"] = json!(closed);

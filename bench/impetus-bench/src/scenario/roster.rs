@@ -60,6 +60,8 @@ pub struct RosterWriter {
     pub offset: Duration,
     /// Time zero of the broadcast phase (read when it starts).
     pub epoch: Arc<std::sync::OnceLock<Instant>>,
+    /// The run id stamped on every broadcast.
+    pub run: u32,
     /// Broadcasts sent by all users.
     pub broadcasts: Counter,
 }
@@ -94,7 +96,7 @@ impl RosterWriter {
                     let t = now.saturating_duration_since(self.epoch.get().copied().unwrap_or(now)).as_nanos();
                     seq += 1;
                     self.broadcasts.fetch_add(1, Ordering::Relaxed);
-                    format!("<presence><status>{seq} {t}</status></presence>")
+                    format!("<presence><status>{} {seq} {t}</status></presence>", self.run)
                 }
                 changed = self.phase.changed() => {
                     let phase = *self.phase.borrow();
@@ -140,6 +142,8 @@ pub struct RosterReader {
     pub stop: watch::Receiver<bool>,
     /// Time zero of the broadcast phase.
     pub epoch: Arc<std::sync::OnceLock<Instant>>,
+    /// The run id of this run's broadcasts.
+    pub run: u32,
     /// `subscribed` answers received by all users.
     pub subscribed: Counter,
     /// Broadcast deliveries to all users.
@@ -173,8 +177,9 @@ impl RosterReader {
                     ("presence", None) if bare != self.own => {
                         let status = e.child("status", CLIENT_NS).map(|s| s.text());
                         let epoch = self.epoch.get().copied();
+                        let stamp = status.as_deref().and_then(parse_body);
                         if let (Some(stamp), Some(epoch)) =
-                            (status.as_deref().and_then(parse_body), epoch)
+                            (stamp.filter(|s| s.run == self.run), epoch)
                         {
                             let now =
                                 Instant::now().saturating_duration_since(epoch).as_nanos() as u64;

@@ -196,7 +196,10 @@ mod tests {
     fn the_store_trait_runs_sql_through_dyn() {
         let s: Box<dyn Store> = Box::new(SqliteStore::in_memory().unwrap());
         assert_eq!(s.sql_execute("CREATE TABLE x (a TEXT)", &[]).unwrap(), 0);
-        assert_eq!(s.sql_execute("INSERT INTO x VALUES (?)", &["v"]).unwrap(), 1);
+        assert_eq!(
+            s.sql_execute("INSERT INTO x VALUES (?)", &["v"]).unwrap(),
+            1
+        );
         assert_eq!(
             s.sql_query("SELECT a FROM x", &[]).unwrap(),
             [vec![Some("v".to_owned())]]

@@ -16,49 +16,55 @@ pub fn db_table(lua: &Lua) -> mlua::Result<Table> {
     let db = lua.create_table()?;
     db.set(
         "query",
-        lua.create_function(|lua, (cache, sql, params, _opts): (Value, String, Option<Table>, Option<Table>)| {
-            match rows(lua, &cache, &sql, params) {
-                Ok(rows) => {
-                    let next = Cell::new(0usize);
-                    let iterator = lua.create_function(move |lua, ()| {
-                        let index = next.get();
-                        next.set(index + 1);
-                        rows.get(index).map(|row| row_table(lua, row)).transpose()
-                    })?;
-                    Ok((Some(iterator), None))
+        lua.create_function(
+            |lua, (cache, sql, params, _opts): (Value, String, Option<Table>, Option<Table>)| {
+                match rows(lua, &cache, &sql, params) {
+                    Ok(rows) => {
+                        let next = Cell::new(0usize);
+                        let iterator = lua.create_function(move |lua, ()| {
+                            let index = next.get();
+                            next.set(index + 1);
+                            rows.get(index).map(|row| row_table(lua, row)).transpose()
+                        })?;
+                        Ok((Some(iterator), None))
+                    }
+                    Err(e) => Ok((None, Some(e))),
                 }
-                Err(e) => Ok((None, Some(e))),
-            }
-        })?,
+            },
+        )?,
     )?;
     db.set(
         "fetch_row",
-        lua.create_function(|lua, (cache, sql, params, opts): (Value, String, Option<Table>, Option<Table>)| {
-            let raise = opts
-                .map(|o| o.get::<Option<bool>>("raise_error"))
-                .transpose()?
-                .flatten()
-                .unwrap_or(true);
-            match rows(lua, &cache, &sql, params) {
-                Ok(rows) => Ok((rows.first().map(|r| row_table(lua, r)).transpose()?, None)),
-                Err(e) if raise => Err(mlua::Error::runtime(e)),
-                Err(e) => Ok((None, Some(e))),
-            }
-        })?,
+        lua.create_function(
+            |lua, (cache, sql, params, opts): (Value, String, Option<Table>, Option<Table>)| {
+                let raise = opts
+                    .map(|o| o.get::<Option<bool>>("raise_error"))
+                    .transpose()?
+                    .flatten()
+                    .unwrap_or(true);
+                match rows(lua, &cache, &sql, params) {
+                    Ok(rows) => Ok((rows.first().map(|r| row_table(lua, r)).transpose()?, None)),
+                    Err(e) if raise => Err(mlua::Error::runtime(e)),
+                    Err(e) => Ok((None, Some(e))),
+                }
+            },
+        )?,
     )?;
     db.set(
         "execute",
-        lua.create_function(|lua, (cache, sql, params, _opts): (Value, String, Option<Table>, Option<Table>)| {
-            let outcome = store_for(lua, &cache).and_then(|store| {
-                let params = strings(params)?;
-                let refs: Vec<&str> = params.iter().map(String::as_str).collect();
-                store.sql_execute(&sql, &refs).map_err(|e| e.to_string())
-            });
-            Ok(match outcome {
-                Ok(_) => (true, None),
-                Err(e) => (false, Some(e)),
-            })
-        })?,
+        lua.create_function(
+            |lua, (cache, sql, params, _opts): (Value, String, Option<Table>, Option<Table>)| {
+                let outcome = store_for(lua, &cache).and_then(|store| {
+                    let params = strings(params)?;
+                    let refs: Vec<&str> = params.iter().map(String::as_str).collect();
+                    store.sql_execute(&sql, &refs).map_err(|e| e.to_string())
+                });
+                Ok(match outcome {
+                    Ok(_) => (true, None),
+                    Err(e) => (false, Some(e)),
+                })
+            },
+        )?,
     )?;
     Ok(db)
 }
@@ -69,7 +75,10 @@ pub fn kv_table(lua: &Lua) -> mlua::Result<Table> {
     kv.set(
         "get",
         lua.create_function(|lua, (bucket, key): (String, String)| {
-            host_of(lua)?.store.kv_get(&bucket, &key).map_err(mlua::Error::external)
+            host_of(lua)?
+                .store
+                .kv_get(&bucket, &key)
+                .map_err(mlua::Error::external)
         })?,
     )?;
     kv.set(
@@ -85,19 +94,28 @@ pub fn kv_table(lua: &Lua) -> mlua::Result<Table> {
     kv.set(
         "delete",
         lua.create_function(|lua, (bucket, key): (String, String)| {
-            host_of(lua)?.store.kv_delete(&bucket, &key).map_err(mlua::Error::external)
+            host_of(lua)?
+                .store
+                .kv_delete(&bucket, &key)
+                .map_err(mlua::Error::external)
         })?,
     )?;
     kv.set(
         "keys",
         lua.create_function(|lua, bucket: String| {
-            host_of(lua)?.store.kv_keys(&bucket).map_err(mlua::Error::external)
+            host_of(lua)?
+                .store
+                .kv_keys(&bucket)
+                .map_err(mlua::Error::external)
         })?,
     )?;
     Ok(kv)
 }
 
-fn store_for(lua: &Lua, cache: &Value) -> Result<std::sync::Arc<dyn impetus_storage::Store>, String> {
+fn store_for(
+    lua: &Lua,
+    cache: &Value,
+) -> Result<std::sync::Arc<dyn impetus_storage::Store>, String> {
     match cache {
         Value::Nil => {}
         Value::String(name) if matches!(name.to_string_lossy().as_str(), "" | "default") => {}
@@ -108,7 +126,9 @@ fn store_for(lua: &Lua, cache: &Value) -> Result<std::sync::Arc<dyn impetus_stor
             ));
         }
     }
-    host_of(lua).map(|h| h.store.clone()).map_err(|e| e.to_string())
+    host_of(lua)
+        .map(|h| h.store.clone())
+        .map_err(|e| e.to_string())
 }
 
 fn rows(
@@ -135,7 +155,10 @@ fn strings(params: Option<Table>) -> Result<Vec<String>, String> {
             Value::Integer(n) => Ok(n.to_string()),
             Value::Number(n) => Ok(n.to_string()),
             Value::Boolean(b) => Ok(if b { "1" } else { "0" }.to_owned()),
-            other => Err(format!("cannot bind a {} as an SQL parameter", other.type_name())),
+            other => Err(format!(
+                "cannot bind a {} as an SQL parameter",
+                other.type_name()
+            )),
         })
         .collect()
 }

@@ -27,8 +27,9 @@ impl UserData for LuaJid {
 /// A JID from a Lua string or JID object.
 pub fn jid_arg(value: &Value) -> mlua::Result<Jid> {
     match value {
-        Value::String(s) => Jid::parse(&s.to_str()?)
-            .map_err(|e| mlua::Error::runtime(format!("invalid JID: {e}"))),
+        Value::String(s) => {
+            Jid::parse(&s.to_str()?).map_err(|e| mlua::Error::runtime(format!("invalid JID: {e}")))
+        }
         Value::UserData(ud) => Ok(ud.borrow::<LuaJid>()?.0.clone()),
         other => Err(mlua::Error::runtime(format!(
             "expected a JID string or object, got {}",

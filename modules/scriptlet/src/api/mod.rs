@@ -22,5 +22,11 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
     let xmpp = xmpp::table(lua)?;
     roster::install(lua, &xmpp)?;
     domain::install(lua, &xmpp)?;
-    msys::install(lua, xmpp, xml::table(lua)?, db::db_table(lua)?, db::kv_table(lua)?)
+    msys::install(
+        lua,
+        xmpp,
+        xml::table(lua)?,
+        db::db_table(lua)?,
+        db::kv_table(lua)?,
+    )
 }

@@ -9,18 +9,21 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
 use impetus_xmpp_proto::ns;
-use mod_xmpp::router::SessionHandle;
 use mlua::{Lua, MetaMethod, UserData, UserDataMethods, Value};
+use mod_xmpp::router::SessionHandle;
 use parking_lot::Mutex;
 
 use super::jid::LuaJid;
 use super::xml::element_arg;
 use crate::host::host_of;
 
+/// One session's data, with a weak link to tell when the session is gone.
+type Entry = (Weak<SessionHandle>, HashMap<String, String>);
+
 /// Script data of every session, process-wide (it survives reloads with the sessions).
 #[derive(Default)]
 pub struct SessionData {
-    map: Mutex<HashMap<u64, (Weak<SessionHandle>, HashMap<String, String>)>>,
+    map: Mutex<HashMap<u64, Entry>>,
 }
 
 impl SessionData {

@@ -70,7 +70,9 @@ pub fn element_arg(value: &Value) -> mlua::Result<Element> {
             )));
         }
     };
-    found.ok_or_else(|| mlua::Error::runtime("expected an element, got a text node or empty document"))
+    found.ok_or_else(|| {
+        mlua::Error::runtime("expected an element, got a text node or empty document")
+    })
 }
 
 /// Builds the `xml` table.
@@ -122,15 +124,18 @@ impl UserData for LuaDoc {
                 id,
             }))
         });
-        methods.add_method("xpath", |lua, this, (query, context): (String, Option<Value>)| {
-            let path = Path::parse(&query).map_err(mlua::Error::runtime)?;
-            let context = match context {
-                Some(Value::UserData(ud)) => Some(ud.borrow::<LuaNode>()?.id),
-                _ => None,
-            };
-            let ids = path.select(&this.0.borrow(), context);
-            iterator(lua, this.0.clone(), ids)
-        });
+        methods.add_method(
+            "xpath",
+            |lua, this, (query, context): (String, Option<Value>)| {
+                let path = Path::parse(&query).map_err(mlua::Error::runtime)?;
+                let context = match context {
+                    Some(Value::UserData(ud)) => Some(ud.borrow::<LuaNode>()?.id),
+                    _ => None,
+                };
+                let ids = path.select(&this.0.borrow(), context);
+                iterator(lua, this.0.clone(), ids)
+            },
+        );
         methods.add_method("tostring", |_, this, ()| Ok(doc_string(&this.0)));
         methods.add_meta_method(MetaMethod::ToString, |_, this, ()| Ok(doc_string(&this.0)));
     }
@@ -171,7 +176,9 @@ impl UserData for LuaNode {
                         )));
                     }
                 };
-                this.tree.borrow_mut().set_attr(this.id, &key, value.as_deref());
+                this.tree
+                    .borrow_mut()
+                    .set_attr(this.id, &key, value.as_deref());
                 Ok(value)
             });
         }
@@ -197,7 +204,9 @@ impl UserData for LuaNode {
             this.tree.borrow_mut().unlink(this.id);
             Ok(())
         });
-        methods.add_method("tostring", |_, this, ()| Ok(this.tree.borrow().to_xml(this.id)));
+        methods.add_method("tostring", |_, this, ()| {
+            Ok(this.tree.borrow().to_xml(this.id))
+        });
         methods.add_meta_method(MetaMethod::ToString, |_, this, ()| {
             Ok(this.tree.borrow().to_xml(this.id))
         });
@@ -212,7 +221,9 @@ fn add_child(parent: &LuaNode, child: &Value) -> mlua::Result<LuaNode> {
             let text = s.to_str()?;
             if text.trim_start().starts_with('<') {
                 let parsed = Tree::parse(&text, false).map_err(mlua::Error::runtime)?;
-                let root = parsed.root.ok_or_else(|| mlua::Error::runtime("empty XML"))?;
+                let root = parsed
+                    .root
+                    .ok_or_else(|| mlua::Error::runtime("empty XML"))?;
                 parent.tree.borrow_mut().copy_from(&parsed, root)
             } else {
                 Some(parent.tree.borrow_mut().new_element(&text))
@@ -236,7 +247,9 @@ fn add_child(parent: &LuaNode, child: &Value) -> mlua::Result<LuaNode> {
     };
     let id = new.ok_or_else(|| mlua::Error::runtime("addchild: nothing to add"))?;
     if !parent.tree.borrow_mut().attach(parent.id, id) {
-        return Err(mlua::Error::runtime("addchild: a node cannot contain itself"));
+        return Err(mlua::Error::runtime(
+            "addchild: a node cannot contain itself",
+        ));
     }
     Ok(LuaNode {
         tree: parent.tree.clone(),

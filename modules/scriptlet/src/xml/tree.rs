@@ -150,7 +150,9 @@ impl Tree {
 
     /// Appends `child` to `parent`, detaching it from its old place first. Refuses cycles.
     pub fn attach(&mut self, parent: usize, child: usize) -> bool {
-        if parent >= self.nodes.len() || child >= self.nodes.len() || self.is_ancestor(child, parent)
+        if parent >= self.nodes.len()
+            || child >= self.nodes.len()
+            || self.is_ancestor(child, parent)
         {
             return false;
         }
@@ -205,7 +207,9 @@ impl Tree {
     pub fn attr(&self, id: usize, key: &str) -> Option<String> {
         match self.kind(id)? {
             Kind::Element { .. } if key == "xmlns" => Some(self.namespace(id)),
-            Kind::Element { attrs, .. } => attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
+            Kind::Element { attrs, .. } => {
+                attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+            }
             Kind::Text(_) => None,
         }
     }
@@ -330,7 +334,10 @@ mod tests {
         let root = tree.root.expect("root");
         assert_eq!(tree.children(root).len(), 1, "blank text dropped");
         let query = tree.children(root)[0];
-        assert_eq!(tree.attr(query, "xmlns").as_deref(), Some("jabber:iq:roster"));
+        assert_eq!(
+            tree.attr(query, "xmlns").as_deref(),
+            Some("jabber:iq:roster")
+        );
         let item = tree.new_element("item");
         assert!(tree.attach(query, item));
         tree.set_attr(item, "jid", Some("bob@example.com"));
@@ -345,12 +352,15 @@ mod tests {
 
     #[test]
     fn unlink_contents_and_cycles() {
-        let mut tree = Tree::parse("<message><body>hi <b>there</b></body></message>", true)
-            .expect("parses");
+        let mut tree =
+            Tree::parse("<message><body>hi <b>there</b></body></message>", true).expect("parses");
         let root = tree.root.expect("root");
         let body = tree.children(root)[0];
         assert_eq!(tree.contents(body), "hi there");
-        assert!(!tree.attach(body, root), "a node cannot contain its ancestor");
+        assert!(
+            !tree.attach(body, root),
+            "a node cannot contain its ancestor"
+        );
         tree.set_contents(body, "plain");
         assert_eq!(tree.to_xml(root), "<message><body>plain</body></message>");
         tree.unlink(body);
@@ -374,6 +384,9 @@ mod tests {
         let copy = target.copy_from(&source, item).expect("copied");
         let root = target.root.expect("root");
         assert!(target.attach(root, copy));
-        assert_eq!(target.to_xml(root), "<query xmlns=\"urn:x\"><item/></query>");
+        assert_eq!(
+            target.to_xml(root),
+            "<query xmlns=\"urn:x\"><item/></query>"
+        );
     }
 }

@@ -124,15 +124,18 @@ fn parse_step(text: &str, descendants: bool, query: &str) -> Result<Step, String
         "." => Test::SelfNode,
         ".." => Test::Parent,
         "text()" => Test::Text,
-        name if name.chars().all(|c| c.is_alphanumeric() || "-_.:".contains(c)) => {
+        name if name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.:".contains(c)) =>
+        {
             Test::Name(local(name).to_owned())
         }
         other => return Err(format!("unsupported step '{other}' in xpath '{query}'")),
     };
     let mut predicates = Vec::new();
     while let Some(inner) = rest.strip_prefix('[') {
-        let close = step_end_bracket(inner)
-            .ok_or_else(|| format!("unclosed '[' in xpath '{query}'"))?;
+        let close =
+            step_end_bracket(inner).ok_or_else(|| format!("unclosed '[' in xpath '{query}'"))?;
         predicates.push(parse_predicate(&inner[..close], query)?);
         rest = &inner[close + 1..];
     }
@@ -173,8 +176,14 @@ fn parse_predicate(text: &str, query: &str) -> Result<Predicate, String> {
         Some(name) => (true, name),
         None => (false, lhs),
     };
-    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || "-_.:".contains(c)) {
-        return Err(format!("unsupported predicate '[{text}]' in xpath '{query}'"));
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.:".contains(c))
+    {
+        return Err(format!(
+            "unsupported predicate '[{text}]' in xpath '{query}'"
+        ));
     }
     let name = if attribute { name } else { local(name) }.to_owned();
     Ok(match (attribute, value) {
@@ -191,7 +200,9 @@ fn unquote(text: &str, query: &str) -> Result<String, String> {
             return Ok(inner.to_owned());
         }
     }
-    Err(format!("expected a quoted string, got '{text}' in xpath '{query}'"))
+    Err(format!(
+        "expected a quoted string, got '{text}' in xpath '{query}'"
+    ))
 }
 
 fn local(name: &str) -> &str {
@@ -295,17 +306,30 @@ mod tests {
     #[test]
     fn absolute_relative_and_descendant_paths() {
         let tree = sample();
-        let items = Path::parse("/iq/query/item").expect("parses").select(&tree, None);
+        let items = Path::parse("/iq/query/item")
+            .expect("parses")
+            .select(&tree, None);
         assert_eq!(items.len(), 2);
         let root = tree.root;
-        let relative = Path::parse("query/item").expect("parses").select(&tree, root);
+        let relative = Path::parse("query/item")
+            .expect("parses")
+            .select(&tree, root);
         assert_eq!(relative, items);
-        let groups = Path::parse("//group/text()").expect("parses").select(&tree, None);
+        let groups = Path::parse("//group/text()")
+            .expect("parses")
+            .select(&tree, None);
         assert_eq!(names(&tree, &groups), ["One"]);
-        assert!(Path::parse("/message").expect("parses").select(&tree, None).is_empty());
+        assert!(
+            Path::parse("/message")
+                .expect("parses")
+                .select(&tree, None)
+                .is_empty()
+        );
         let any = Path::parse("/*/*").expect("parses").select(&tree, None);
         assert_eq!(any.len(), 1);
-        let parent = Path::parse("//group/..").expect("parses").select(&tree, None);
+        let parent = Path::parse("//group/..")
+            .expect("parses")
+            .select(&tree, None);
         assert_eq!(parent, vec![items[0]]);
     }
 
@@ -317,12 +341,24 @@ mod tests {
         assert_eq!(select("//item[@name]"), select("//item[2]"));
         assert_eq!(select("//item[group='One']"), select("//item[1]"));
         assert_eq!(select("//item[group]").len(), 1);
-        assert_eq!(select("//x:item[@jid=\"a@x\"]").len(), 1, "prefixes are ignored");
+        assert_eq!(
+            select("//x:item[@jid=\"a@x\"]").len(),
+            1,
+            "prefixes are ignored"
+        );
     }
 
     #[test]
     fn unsupported_syntax_is_an_error() {
-        for bad in ["", "/", "count(//item)", "//item[", "//item[@a=b]", "a | b", "a/"] {
+        for bad in [
+            "",
+            "/",
+            "count(//item)",
+            "//item[",
+            "//item[@a=b]",
+            "a | b",
+            "a/",
+        ] {
             assert!(Path::parse(bad).is_err(), "{bad}");
         }
     }

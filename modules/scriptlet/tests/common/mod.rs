@@ -77,13 +77,18 @@ pub struct World {
 }
 
 /// Loads `config` and configures generation 1, or returns every diagnostic as text.
-pub fn configure(config: &str) -> Result<(Arc<Generation>, Arc<SqliteStore>, tempfile::TempDir), String> {
+pub fn configure(
+    config: &str,
+) -> Result<(Arc<Generation>, Arc<SqliteStore>, tempfile::TempDir), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path = dir.path().join("impetus.conf");
     std::fs::write(&path, config).map_err(|e| e.to_string())?;
     let registry = Registry::new(vec![&mod_xmpp::MODULE, &mod_scriptlet::MODULE]);
     let text = |d: Vec<impetus_config::Diagnostic>| {
-        d.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        d.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     let loaded = registry.load(&path).map_err(text)?;
     let store = Arc::new(SqliteStore::in_memory().map_err(|e| e.to_string())?);
@@ -152,7 +157,10 @@ impl World {
     /// Ends the session of `name`, as a closed connection does.
     pub fn disconnect(&mut self, name: &str) -> Result<(), String> {
         self.drain();
-        let actor = self.actors.remove(name).ok_or(format!("{name} is not connected"))?;
+        let actor = self
+            .actors
+            .remove(name)
+            .ok_or(format!("{name} is not connected"))?;
         mod_xmpp::c2s::session_ended(&self.state, &self.generation, actor.handle);
         self.drain();
         Ok(())

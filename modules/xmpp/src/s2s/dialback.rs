@@ -69,7 +69,11 @@ impl DbElement<'_> {
     /// Serialises the element with the `db:` prefix.
     pub fn write(&self) -> String {
         let mut out = format!("<db:{}", self.name);
-        for (name, value) in [("from", Some(self.from)), ("to", Some(self.to)), ("id", self.id)] {
+        for (name, value) in [
+            ("from", Some(self.from)),
+            ("to", Some(self.to)),
+            ("id", self.id),
+        ] {
             if let Some(value) = value {
                 out.push_str(&format!(" {name}=\""));
                 escape_attr(value, &mut out);
@@ -122,7 +126,12 @@ mod tests {
     fn key_follows_the_xep_0185_reference_script() {
         // Inputs of the script on the XEP-0185 wiki page; output computed with Python's hmac.
         assert_eq!(
-            key("s3cr3tf0rd14lb4ck", "domain2.tld", "domain1.tld", "D60000229F"),
+            key(
+                "s3cr3tf0rd14lb4ck",
+                "domain2.tld",
+                "domain1.tld",
+                "D60000229F"
+            ),
             "5e598fae34b90be084fb6a4a8a543ceb33549140bac9d829ef8d734d900616e4"
         );
         let k = key("s", "r.example", "o.example", "id1");

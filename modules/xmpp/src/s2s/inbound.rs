@@ -24,9 +24,9 @@ use super::options::TlsMode;
 use super::outgoing::{self, Failure};
 use super::policy::{self, RemotePolicy};
 use super::pool::InboundGuard;
+use super::renamespace;
 use super::stream::{ReadError, XmlStream, header};
 use super::verify::{self, Verdict};
-use super::renamespace;
 use crate::c2s::settings::ConnSettings;
 use crate::c2s::transport::Transport;
 use crate::c2s::{new_id, stream::check_header};
@@ -86,7 +86,9 @@ pub async fn serve(
     let guard = state.s2s.pool.register_inbound(&peer);
     guard.update(|s| s.tls = tls);
     let shutdown = generation.services.shutdown.clone();
-    let idle = settings.idle.unwrap_or(Duration::from_secs(365 * 24 * 3600));
+    let idle = settings
+        .idle
+        .unwrap_or(Duration::from_secs(365 * 24 * 3600));
     let mut inbound = Inbound {
         state,
         generation,
@@ -118,14 +120,19 @@ pub async fn serve(
             Next::Close => break,
             Next::Restart => stream.restart(),
             Next::StartTls => {
-                let Some(config) = inbound.tls_config() else { break };
+                let Some(config) = inbound.tls_config() else {
+                    break;
+                };
                 if stream.has_buffered() {
                     break;
                 }
-                stream = match tokio::time::timeout(Duration::from_secs(30), stream.accept_tls(config)).await {
-                    Ok(Ok(upgraded)) => upgraded,
-                    _ => return,
-                };
+                stream =
+                    match tokio::time::timeout(Duration::from_secs(30), stream.accept_tls(config))
+                        .await
+                    {
+                        Ok(Ok(upgraded)) => upgraded,
+                        _ => return,
+                    };
                 inbound.tls = true;
                 inbound.certificates = stream.peer_certificates.clone();
                 inbound.header_sent = false;
@@ -167,7 +174,12 @@ impl Inbound {
     }
 
     fn policy(&self, domain: &str) -> Option<RemotePolicy> {
-        policy::remote(self.config(), domain, self.state.s2s.settings.allow_unlisted).ok()
+        policy::remote(
+            self.config(),
+            domain,
+            self.state.s2s.settings.allow_unlisted,
+        )
+        .ok()
     }
 
     /// What the peer's certificate proves about `domain`, under `domain`'s `tls_ca`.
@@ -214,20 +226,39 @@ impl Inbound {
             Err((condition, text)) => return self.fail(condition, Some(text)),
         };
         if request.default_ns != ns::SERVER {
-            return self.fail(StreamErrorCondition::InvalidNamespace, Some("expected a jabber:server stream"));
+            return self.fail(
+                StreamErrorCondition::InvalidNamespace,
+                Some("expected a jabber:server stream"),
+            );
         }
-        let local = match request.to.or_else(|| self.state.default_host().map(str::to_owned)) {
+        let local = match request
+            .to
+            .or_else(|| self.state.default_host().map(str::to_owned))
+        {
             Some(to) if self.state.hosts(&to) => to,
-            _ => return self.fail(StreamErrorCondition::HostUnknown, Some("this server does not host that domain")),
+            _ => {
+                return self.fail(
+                    StreamErrorCondition::HostUnknown,
+                    Some("this server does not host that domain"),
+                );
+            }
         };
-        if self.local.as_ref().is_some_and(|previous| *previous != local) {
-            return self.fail(StreamErrorCondition::HostUnknown, Some("the domain changed on stream restart"));
+        if self
+            .local
+            .as_ref()
+            .is_some_and(|previous| *previous != local)
+        {
+            return self.fail(
+                StreamErrorCondition::HostUnknown,
+                Some("the domain changed on stream restart"),
+            );
         }
         self.hint = opened
             .attr("from")
             .map(|from| from.trim_end_matches('.').to_ascii_lowercase());
         self.stream_id = new_id();
-        self.out.push_str(&header(&local, self.hint.as_deref(), Some(&self.stream_id)));
+        self.out
+            .push_str(&header(&local, self.hint.as_deref(), Some(&self.stream_id)));
         self.header_sent = true;
         self.local = Some(local);
         let features = self.features();
@@ -240,7 +271,10 @@ impl Inbound {
         if self.external.is_some() {
             return features;
         }
-        let hinted = self.hint.as_deref().and_then(|hint| Some((hint, self.policy(hint)?)));
+        let hinted = self
+            .hint
+            .as_deref()
+            .and_then(|hint| Some((hint, self.policy(hint)?)));
         let tls_required = match &hinted {
             Some((_, policy)) => policy.tls == TlsMode::Required,
             None => self.settings.tls_required,
@@ -322,7 +356,12 @@ impl Inbound {
         };
         let verdict = match self.policy(&domain) {
             Some(policy) if policy.federates => self.verdict(&domain, &policy),
-            _ => return self.sasl_failure(SaslFailure::NotAuthorized, "this server does not federate with that domain"),
+            _ => {
+                return self.sasl_failure(
+                    SaslFailure::NotAuthorized,
+                    "this server does not federate with that domain",
+                );
+            }
         };
         if verdict != Verdict::Valid {
             return self.sasl_failure(SaslFailure::NotAuthorized, &verdict.describe());
@@ -339,7 +378,14 @@ impl Inbound {
         Next::Restart
     }
 
-    fn answer(&mut self, name: &'static str, from: &str, to: &str, id: Option<&str>, outcome: Outcome) {
+    fn answer(
+        &mut self,
+        name: &'static str,
+        from: &str,
+        to: &str,
+        id: Option<&str>,
+        outcome: Outcome,
+    ) {
         self.out.push_str(
             &DbElement {
                 name,
@@ -358,8 +404,13 @@ impl Inbound {
         if dialback::outcome(request).is_some() {
             return Next::Continue;
         }
-        let (Some(remote), Some(local)) = (domain_attr(request, "from"), domain_attr(request, "to")) else {
-            return self.fail(StreamErrorCondition::ImproperAddressing, Some("db:result needs from and to"));
+        let (Some(remote), Some(local)) =
+            (domain_attr(request, "from"), domain_attr(request, "to"))
+        else {
+            return self.fail(
+                StreamErrorCondition::ImproperAddressing,
+                Some("db:result needs from and to"),
+            );
         };
         let refuse = |condition| Outcome::Error(condition);
         let outcome = if !self.state.hosts(&local) {
@@ -397,14 +448,26 @@ impl Inbound {
                 outgoing::verify_key(&s2s, &generation.config, &local, &remote, &id, key.trim()),
             )
             .await
-            .unwrap_or_else(|_| Err(Failure::Timeout(format!("no answer from {remote}'s authoritative server"))));
-            let _ = sender.send(Verification { remote, local, result });
+            .unwrap_or_else(|_| {
+                Err(Failure::Timeout(format!(
+                    "no answer from {remote}'s authoritative server"
+                )))
+            });
+            let _ = sender.send(Verification {
+                remote,
+                local,
+                result,
+            });
         });
         Next::Continue
     }
 
     fn on_verification(&mut self, verification: Verification) -> Next {
-        let Verification { remote, local, result } = verification;
+        let Verification {
+            remote,
+            local,
+            result,
+        } = verification;
         let outcome = match result {
             Ok(outcome) => outcome,
             Err(failure) => {
@@ -427,15 +490,29 @@ impl Inbound {
 
     /// A receiving server asks whether we (authoritative for the hosted `to`) issued a key.
     fn on_db_verify(&mut self, request: &Element) -> Next {
-        let (Some(receiving), Some(originating), Some(id)) =
-            (domain_attr(request, "from"), domain_attr(request, "to"), request.attr("id"))
-        else {
-            return self.fail(StreamErrorCondition::ImproperAddressing, Some("db:verify needs from, to and id"));
+        let (Some(receiving), Some(originating), Some(id)) = (
+            domain_attr(request, "from"),
+            domain_attr(request, "to"),
+            request.attr("id"),
+        ) else {
+            return self.fail(
+                StreamErrorCondition::ImproperAddressing,
+                Some("db:verify needs from, to and id"),
+            );
         };
-        let secret = policy::secret(self.config(), &originating, &receiving, &self.state.s2s.pool.secret);
+        let secret = policy::secret(
+            self.config(),
+            &originating,
+            &receiving,
+            &self.state.s2s.pool.secret,
+        );
         let valid = self.state.hosts(&originating)
             && dialback::key_matches(&secret, &receiving, &originating, id, &request.text());
-        let outcome = if valid { Outcome::Valid } else { Outcome::Invalid };
+        let outcome = if valid {
+            Outcome::Valid
+        } else {
+            Outcome::Invalid
+        };
         tracing::debug!(target: "mod_xmpp", peer = %self.peer, %receiving, %originating, valid, "Answered a dialback verification");
         self.answer("verify", &originating, &receiving, Some(id), outcome);
         Next::Continue
@@ -444,17 +521,32 @@ impl Inbound {
     fn on_stanza(&mut self, mut stanza: Element) -> Next {
         let jid = |name| stanza.attr(name).and_then(|v| Jid::parse(v).ok());
         let (Some(from), Some(to)) = (jid("from"), jid("to")) else {
-            return self.fail(StreamErrorCondition::ImproperAddressing, Some("stanzas need valid from and to"));
+            return self.fail(
+                StreamErrorCondition::ImproperAddressing,
+                Some("stanzas need valid from and to"),
+            );
         };
-        let (remote, local) = (from.domain().to_ascii_lowercase(), to.domain().to_ascii_lowercase());
+        let (remote, local) = (
+            from.domain().to_ascii_lowercase(),
+            to.domain().to_ascii_lowercase(),
+        );
         if !self.verified.iter().any(|(r, _)| *r == remote) {
-            return self.fail(StreamErrorCondition::InvalidFrom, Some("that domain was not verified on this stream"));
+            return self.fail(
+                StreamErrorCondition::InvalidFrom,
+                Some("that domain was not verified on this stream"),
+            );
         }
         if !self.state.hosts(&local) {
-            return self.fail(StreamErrorCondition::HostUnknown, Some("this server does not host that domain"));
+            return self.fail(
+                StreamErrorCondition::HostUnknown,
+                Some("this server does not host that domain"),
+            );
         }
         if !self.verified.contains(&(remote, local)) {
-            return self.fail(StreamErrorCondition::ImproperAddressing, Some("that domain pair was not verified on this stream"));
+            return self.fail(
+                StreamErrorCondition::ImproperAddressing,
+                Some("that domain pair was not verified on this stream"),
+            );
         }
         renamespace(&mut stanza, ns::SERVER, ns::CLIENT);
         stanza.set_attr("from", from.to_string());

@@ -84,7 +84,9 @@ impl Settings {
         for entry in &options.s2s_nameservers {
             match resolve::parse_nameserver(entry) {
                 Ok(address) => nameservers.push(address),
-                Err(message) => diagnostics.push(Diagnostic::error(stanza.location.clone(), message)),
+                Err(message) => {
+                    diagnostics.push(Diagnostic::error(stanza.location.clone(), message))
+                }
             }
         }
         for (_, node) in config.domains() {
@@ -152,7 +154,11 @@ impl S2s {
     }
 
     /// The rustls client configuration presenting `local`'s certificate.
-    pub fn client_tls(&self, local: &str, direct: bool) -> Result<Arc<rustls::ClientConfig>, String> {
+    pub fn client_tls(
+        &self,
+        local: &str,
+        direct: bool,
+    ) -> Result<Arc<rustls::ClientConfig>, String> {
         let key = (local.to_owned(), direct);
         if let Some(found) = self.client_tls.lock().get(&key) {
             return Ok(found.clone());
@@ -190,16 +196,30 @@ pub fn send(state: &XmppState, generation: &Generation, stanza: Element, to: &Ji
         _ => return,
     };
     let refuse = |stanza: &Element, text: String| {
-        bounce(state, generation, stanza, StanzaErrorCondition::RemoteServerNotFound, &text);
+        bounce(
+            state,
+            generation,
+            stanza,
+            StanzaErrorCondition::RemoteServerNotFound,
+            &text,
+        );
     };
     if !s2s.pool.has_link(&local, &remote) {
         match policy::remote(&generation.config, &remote, s2s.settings.allow_unlisted) {
             Ok(policy) if policy.federates => {}
-            Ok(_) => return refuse(&stanza, format!("this server does not federate with {remote}")),
+            Ok(_) => {
+                return refuse(
+                    &stanza,
+                    format!("this server does not federate with {remote}"),
+                );
+            }
             Err(e) => return refuse(&stanza, e),
         }
     }
-    match s2s.pool.enqueue(&local, &remote, stanza, s2s.settings.max_queue) {
+    match s2s
+        .pool
+        .enqueue(&local, &remote, stanza, s2s.settings.max_queue)
+    {
         Enqueued::Queued => {}
         Enqueued::Full(stanza) => bounce(
             state,

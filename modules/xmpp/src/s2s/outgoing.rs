@@ -116,12 +116,25 @@ pub async fn verify_key(
     }
 }
 
-fn ends<'a>(s2s: &'a S2s, config: &Config, local: &'a str, remote: &'a str) -> Result<Ends<'a>, Failure> {
-    let policy = policy::remote(config, remote, s2s.settings.allow_unlisted).map_err(Failure::NotFound)?;
+fn ends<'a>(
+    s2s: &'a S2s,
+    config: &Config,
+    local: &'a str,
+    remote: &'a str,
+) -> Result<Ends<'a>, Failure> {
+    let policy =
+        policy::remote(config, remote, s2s.settings.allow_unlisted).map_err(Failure::NotFound)?;
     if !policy.federates {
-        return Err(Failure::NotFound(format!("this server does not federate with {remote}")));
+        return Err(Failure::NotFound(format!(
+            "this server does not federate with {remote}"
+        )));
     }
-    Ok(Ends { s2s, local, remote, policy })
+    Ok(Ends {
+        s2s,
+        local,
+        remote,
+        policy,
+    })
 }
 
 /// Connects to the first reachable target and negotiates up to authentication: returns the
@@ -141,7 +154,8 @@ async fn open(ends: &Ends<'_>) -> Result<(XmlStream, Element, String, String), F
         match connect(ends.s2s, &target).await {
             Ok((tcp, peer)) => {
                 let limits = Limits::default();
-                let stream = XmlStream::new(Box::new(tcp), StreamReader::new(limits.clone()), limits);
+                let stream =
+                    XmlStream::new(Box::new(tcp), StreamReader::new(limits.clone()), limits);
                 let (stream, features, id) = negotiate(ends, stream, target.direct_tls).await?;
                 return Ok((stream, features, id, peer));
             }
@@ -162,7 +176,10 @@ async fn connect(s2s: &S2s, target: &Target) -> Result<(TcpStream, String), Fail
     let name = format!("{}:{}", target.host, target.port);
     if is_onion(&target.host) {
         let proxy = s2s.settings.socks5_proxy.as_deref().ok_or_else(|| {
-            Failure::NotFound(format!("{} is an onion service and no s2s_socks5_proxy is configured", target.host))
+            Failure::NotFound(format!(
+                "{} is an onion service and no s2s_socks5_proxy is configured",
+                target.host
+            ))
         })?;
         let stream = socks::connect(proxy, &target.host, target.port)
             .await
@@ -183,14 +200,24 @@ async fn connect(s2s: &S2s, target: &Target) -> Result<(TcpStream, String), Fail
 }
 
 async fn send(stream: &mut XmlStream, text: &str) -> Result<(), Failure> {
-    stream.send(text).await.map_err(|e| Failure::Lost(e.to_string()))
+    stream
+        .send(text)
+        .await
+        .map_err(|e| Failure::Lost(e.to_string()))
 }
 
 /// The next top-level element; a stream error or the end of the stream is a failure.
 async fn next_element(stream: &mut XmlStream) -> Result<Element, Failure> {
-    match stream.next().await.map_err(|e| Failure::Lost(e.to_string()))? {
+    match stream
+        .next()
+        .await
+        .map_err(|e| Failure::Lost(e.to_string()))?
+    {
         StreamEvent::Stanza(element) if element.is("error", ns::STREAMS) => {
-            Err(Failure::NotFound(format!("the remote server sent a stream error: {}", describe_error(&element))))
+            Err(Failure::NotFound(format!(
+                "the remote server sent a stream error: {}",
+                describe_error(&element)
+            )))
         }
         StreamEvent::Stanza(element) => Ok(element),
         StreamEvent::Close => Err(Failure::Lost("the remote server closed the stream".into())),
@@ -212,15 +239,28 @@ pub fn describe_error(error: &Element) -> String {
 }
 
 async fn next_header(stream: &mut XmlStream) -> Result<StreamHeader, Failure> {
-    match stream.next().await.map_err(|e| Failure::Lost(e.to_string()))? {
-        StreamEvent::Header(header) if header.default_ns.as_deref() == Some(ns::SERVER) => Ok(header),
-        StreamEvent::Header(_) => Err(Failure::NotFound("the remote server did not open a jabber:server stream".into())),
-        _ => Err(Failure::NotFound("the remote server did not open a stream".into())),
+    match stream
+        .next()
+        .await
+        .map_err(|e| Failure::Lost(e.to_string()))?
+    {
+        StreamEvent::Header(header) if header.default_ns.as_deref() == Some(ns::SERVER) => {
+            Ok(header)
+        }
+        StreamEvent::Header(_) => Err(Failure::NotFound(
+            "the remote server did not open a jabber:server stream".into(),
+        )),
+        _ => Err(Failure::NotFound(
+            "the remote server did not open a stream".into(),
+        )),
     }
 }
 
 async fn tls(ends: &Ends<'_>, stream: XmlStream, direct: bool) -> Result<XmlStream, Failure> {
-    let config = ends.s2s.client_tls(ends.local, direct).map_err(Failure::NotFound)?;
+    let config = ends
+        .s2s
+        .client_tls(ends.local, direct)
+        .map_err(Failure::NotFound)?;
     let stream = stream
         .connect_tls(config, ends.remote)
         .await
@@ -231,7 +271,11 @@ async fn tls(ends: &Ends<'_>, stream: XmlStream, direct: bool) -> Result<XmlStre
     };
     if !verdict.acceptable(ends.policy.verify) {
         tracing::warn!(target: "mod_xmpp", remote = ends.remote, reason = %verdict.describe(), "Refused the certificate of a remote server");
-        return Err(Failure::NotFound(format!("{} presented a bad certificate: {}", ends.remote, verdict.describe())));
+        return Err(Failure::NotFound(format!(
+            "{} presented a bad certificate: {}",
+            ends.remote,
+            verdict.describe()
+        )));
     }
     Ok(stream)
 }
@@ -251,19 +295,34 @@ async fn negotiate(
         let id = opened.attr("id").unwrap_or_default().to_owned();
         let features = next_element(&mut stream).await?;
         if !features.is("features", ns::STREAMS) {
-            return Err(Failure::NotFound("the remote server sent no stream features".into()));
+            return Err(Failure::NotFound(
+                "the remote server sent no stream features".into(),
+            ));
         }
-        if !stream.tls && ends.policy.tls != TlsMode::No && features.child("starttls", ns::TLS).is_some() {
-            send(&mut stream, &Element::new("starttls", ns::TLS).to_string_in(ns::SERVER)).await?;
+        if !stream.tls
+            && ends.policy.tls != TlsMode::No
+            && features.child("starttls", ns::TLS).is_some()
+        {
+            send(
+                &mut stream,
+                &Element::new("starttls", ns::TLS).to_string_in(ns::SERVER),
+            )
+            .await?;
             let answer = next_element(&mut stream).await?;
             if !answer.is("proceed", ns::TLS) {
-                return Err(Failure::NotFound(format!("{} refused STARTTLS", ends.remote)));
+                return Err(Failure::NotFound(format!(
+                    "{} refused STARTTLS",
+                    ends.remote
+                )));
             }
             stream = tls(ends, stream, false).await?;
             continue;
         }
         if !stream.tls && ends.policy.tls == TlsMode::Required {
-            return Err(Failure::NotFound(format!("{} offers no TLS, which tls = required demands", ends.remote)));
+            return Err(Failure::NotFound(format!(
+                "{} offers no TLS, which tls = required demands",
+                ends.remote
+            )));
         }
         return Ok((stream, features, id));
     }
@@ -295,7 +354,10 @@ async fn authenticate(
         tracing::debug!(target: "mod_xmpp", remote = ends.remote, "SASL EXTERNAL refused; trying dialback");
     }
     if id.is_empty() {
-        return Err(Failure::NotFound(format!("{} gave no stream id for dialback", ends.remote)));
+        return Err(Failure::NotFound(format!(
+            "{} gave no stream id for dialback",
+            ends.remote
+        )));
     }
     let secret = policy::secret(config, ends.local, ends.remote, &ends.s2s.pool.secret);
     let key = dialback::key(&secret, ends.remote, ends.local, id);
@@ -314,8 +376,14 @@ async fn authenticate(
         }
         return match dialback::outcome(&element) {
             Some(Outcome::Valid) => Ok("dialback"),
-            Some(Outcome::Invalid) => Err(Failure::NotFound(format!("{} refused our dialback key", ends.remote))),
-            Some(Outcome::Error(condition)) => Err(Failure::NotFound(format!("{} answered dialback with {condition}", ends.remote))),
+            Some(Outcome::Invalid) => Err(Failure::NotFound(format!(
+                "{} refused our dialback key",
+                ends.remote
+            ))),
+            Some(Outcome::Error(condition)) => Err(Failure::NotFound(format!(
+                "{} answered dialback with {condition}",
+                ends.remote
+            ))),
             None => continue,
         };
     }

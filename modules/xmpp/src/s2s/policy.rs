@@ -31,7 +31,9 @@ pub struct RemotePolicy {
 /// still fails to read makes the domain unreachable (and is reported).
 pub fn remote(config: &Config, domain: &str, allow_unlisted: bool) -> Result<RemotePolicy, String> {
     let resolved = config.domain(domain);
-    let role = DomainOptions::read(&resolved).map_err(|d| d.to_string())?.xmpp_role;
+    let role = DomainOptions::read(&resolved)
+        .map_err(|d| d.to_string())?
+        .xmpp_role;
     let options = S2sDomainOptions::read(&resolved).map_err(|d| d.to_string())?;
     let federates = match role.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some("client") => true,

@@ -177,9 +177,18 @@ mod tests {
         let Enqueued::Started(link) = pool.enqueue("a.test", "b.test", stanza(1), 2) else {
             panic!("the first stanza starts a link")
         };
-        assert!(matches!(pool.enqueue("a.test", "b.test", stanza(2), 2), Enqueued::Queued));
-        assert!(matches!(pool.enqueue("a.test", "b.test", stanza(3), 2), Enqueued::Full(_)));
-        assert!(matches!(pool.enqueue("c.test", "b.test", stanza(4), 2), Enqueued::Started(_)));
+        assert!(matches!(
+            pool.enqueue("a.test", "b.test", stanza(2), 2),
+            Enqueued::Queued
+        ));
+        assert!(matches!(
+            pool.enqueue("a.test", "b.test", stanza(3), 2),
+            Enqueued::Full(_)
+        ));
+        assert!(matches!(
+            pool.enqueue("c.test", "b.test", stanza(4), 2),
+            Enqueued::Started(_)
+        ));
         assert!(!pool.retire(&link), "a link with queued stanzas stays");
         assert_eq!(link.drain().len(), 2);
         assert!(pool.retire(&link));

@@ -140,7 +140,13 @@ pub async fn run(link: Arc<Link>, state: Arc<XmppState>, generation: Arc<Generat
                 continue;
             }
             for stanza in link.drain() {
-                bounce(&state, &generation, &stanza, failure.condition(), &failure.to_string());
+                bounce(
+                    &state,
+                    &generation,
+                    &stanza,
+                    failure.condition(),
+                    &failure.to_string(),
+                );
             }
         }
         if s2s.pool.retire(&link) || generation.services.shutdown.is_triggered() {
@@ -163,7 +169,11 @@ async fn drain(
     state: &XmppState,
     generation: &Generation,
 ) -> (End, bool) {
-    let Established { mut stream, peer, auth } = established;
+    let Established {
+        mut stream,
+        peer,
+        auth,
+    } = established;
     *link.status.lock() = LinkStatus {
         state: "established",
         peer: Some(peer),

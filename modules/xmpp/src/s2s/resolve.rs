@@ -45,10 +45,14 @@ pub fn parse_route(text: &str) -> Result<Target, String> {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix("xmpp://").unwrap_or(text)),
     };
-    let bad = || format!("invalid route '{text}': expected host:port, [ipv6]:port or xmpps://host:port");
+    let bad =
+        || format!("invalid route '{text}': expected host:port, [ipv6]:port or xmpps://host:port");
     let (host, port) = rest.rsplit_once(':').ok_or_else(bad)?;
     let port: u16 = port.parse().map_err(|_| bad())?;
-    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     if host.is_empty() || port == 0 {
         return Err(bad());
     }
@@ -143,8 +147,13 @@ impl Resolver {
 
     /// The targets for `domain`, best first: SRV records, or the domain itself on 5269.
     pub async fn targets(&self, domain: &str) -> Result<Vec<Target>, ResolveError> {
-        let mut records = self.srv(&format!("_xmpps-server._tcp.{domain}."), true).await?;
-        records.extend(self.srv(&format!("_xmpp-server._tcp.{domain}."), false).await?);
+        let mut records = self
+            .srv(&format!("_xmpps-server._tcp.{domain}."), true)
+            .await?;
+        records.extend(
+            self.srv(&format!("_xmpp-server._tcp.{domain}."), false)
+                .await?,
+        );
         if records.is_empty() {
             return Ok(vec![Target {
                 host: domain.to_owned(),
@@ -154,7 +163,9 @@ impl Resolver {
         }
         records.retain(|r| !r.target.is_empty());
         if records.is_empty() {
-            return Err(ResolveError::NotFound(format!("{domain} offers no server-to-server service (SRV target \".\")")));
+            return Err(ResolveError::NotFound(format!(
+                "{domain} offers no server-to-server service (SRV target \".\")"
+            )));
         }
         Ok(order(records, &mut rand::rng()))
     }
@@ -168,7 +179,11 @@ impl Resolver {
                     RData::SRV(srv) => Some(SrvRecord {
                         priority: srv.priority,
                         weight: srv.weight,
-                        target: srv.target.to_ascii().trim_end_matches('.').to_ascii_lowercase(),
+                        target: srv
+                            .target
+                            .to_ascii()
+                            .trim_end_matches('.')
+                            .to_ascii_lowercase(),
                         port: srv.port,
                         direct_tls,
                     }),
@@ -224,7 +239,10 @@ fn build(nameservers: &[SocketAddr]) -> Result<TokioResolver, String> {
             TokioRuntimeProvider::default(),
         )
     };
-    builder.with_options(options).build().map_err(|e| e.to_string())
+    builder
+        .with_options(options)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -269,18 +287,35 @@ mod tests {
     fn routes_and_name_servers_parse() {
         assert_eq!(
             parse_route("127.0.0.1:5270"),
-            Ok(Target { host: "127.0.0.1".into(), port: 5270, direct_tls: false })
+            Ok(Target {
+                host: "127.0.0.1".into(),
+                port: 5270,
+                direct_tls: false
+            })
         );
         assert_eq!(
             parse_route("xmpps://[::1]:5223"),
-            Ok(Target { host: "::1".into(), port: 5223, direct_tls: true })
+            Ok(Target {
+                host: "::1".into(),
+                port: 5223,
+                direct_tls: true
+            })
         );
-        assert_eq!(parse_route("Xmpp.Example.net:5269").map(|t| t.host), Ok("xmpp.example.net".into()));
+        assert_eq!(
+            parse_route("Xmpp.Example.net:5269").map(|t| t.host),
+            Ok("xmpp.example.net".into())
+        );
         assert!(parse_route("example.net").is_err());
         assert!(parse_route(":5269").is_err());
         assert!(parse_route("h:0").is_err());
-        assert_eq!(parse_nameserver("127.0.0.1"), Ok("127.0.0.1:53".parse().expect("addr")));
-        assert_eq!(parse_nameserver("[::1]:5353"), Ok("[::1]:5353".parse().expect("addr")));
+        assert_eq!(
+            parse_nameserver("127.0.0.1"),
+            Ok("127.0.0.1:53".parse().expect("addr"))
+        );
+        assert_eq!(
+            parse_nameserver("[::1]:5353"),
+            Ok("[::1]:5353".parse().expect("addr"))
+        );
         assert!(parse_nameserver("localhost").is_err());
     }
 }

@@ -20,11 +20,14 @@ pub async fn connect(proxy: &str, host: &str, port: u16) -> io::Result<TcpStream
     let mut choice = [0u8; 2];
     stream.read_exact(&mut choice).await?;
     if choice != [5, 0] {
-        return Err(refused(format!("the SOCKS5 proxy refused unauthenticated use ({choice:?})")));
+        return Err(refused(format!(
+            "the SOCKS5 proxy refused unauthenticated use ({choice:?})"
+        )));
     }
     let name = host.as_bytes();
-    let length = u8::try_from(name.len())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "host name too long for SOCKS5"))?;
+    let length = u8::try_from(name.len()).map_err(|_| {
+        io::Error::new(io::ErrorKind::InvalidInput, "host name too long for SOCKS5")
+    })?;
     let mut request = vec![5, 1, 0, 3, length];
     request.extend_from_slice(name);
     request.extend_from_slice(&port.to_be_bytes());
@@ -32,7 +35,10 @@ pub async fn connect(proxy: &str, host: &str, port: u16) -> io::Result<TcpStream
     let mut reply = [0u8; 4];
     stream.read_exact(&mut reply).await?;
     if reply[0] != 5 || reply[1] != 0 {
-        return Err(refused(format!("the SOCKS5 proxy could not reach {host}:{port} (reply {})", reply[1])));
+        return Err(refused(format!(
+            "the SOCKS5 proxy could not reach {host}:{port} (reply {})",
+            reply[1]
+        )));
     }
     // Skip the bound address: IPv4, a name, or IPv6, then the port.
     let skip = match reply[3] {
@@ -78,7 +84,9 @@ mod tests {
     #[tokio::test]
     async fn connects_by_name_and_passes_data() {
         let (address, task) = proxy(0).await;
-        let mut stream = connect(&address, "abcdefgh.onion", 5269).await.expect("connect");
+        let mut stream = connect(&address, "abcdefgh.onion", 5269)
+            .await
+            .expect("connect");
         let mut data = [0u8; 6];
         stream.read_exact(&mut data).await.expect("read");
         assert_eq!(&data, b"tunnel");
@@ -90,7 +98,12 @@ mod tests {
     #[tokio::test]
     async fn a_proxy_failure_is_an_error() {
         let (address, _task) = proxy(4).await;
-        let error = connect(&address, "x.onion", 5269).await.expect_err("refused");
-        assert!(error.to_string().contains("could not reach x.onion:5269"), "{error}");
+        let error = connect(&address, "x.onion", 5269)
+            .await
+            .expect_err("refused");
+        assert!(
+            error.to_string().contains("could not reach x.onion:5269"),
+            "{error}"
+        );
     }
 }

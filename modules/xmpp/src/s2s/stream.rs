@@ -93,15 +93,22 @@ impl XmlStream {
     ) -> Result<XmlStream, io::Error> {
         let server_name = ServerName::try_from(name.to_owned())
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let XmlStream { io, limits, buffer, .. } = self;
+        let XmlStream {
+            io, limits, buffer, ..
+        } = self;
         let tls = TlsConnector::from(config).connect(server_name, io).await?;
         let certificates = certificates(tls.get_ref().1.peer_certificates());
         Ok(upgraded(Box::new(tls), limits, buffer, certificates))
     }
 
     /// Runs the server side of a TLS handshake and restarts the stream.
-    pub async fn accept_tls(self, config: Arc<rustls::ServerConfig>) -> Result<XmlStream, io::Error> {
-        let XmlStream { io, limits, buffer, .. } = self;
+    pub async fn accept_tls(
+        self,
+        config: Arc<rustls::ServerConfig>,
+    ) -> Result<XmlStream, io::Error> {
+        let XmlStream {
+            io, limits, buffer, ..
+        } = self;
         let tls = TlsAcceptor::from(config).accept(io).await?;
         let certificates = certificates(tls.get_ref().1.peer_certificates());
         Ok(upgraded(Box::new(tls), limits, buffer, certificates))
@@ -171,8 +178,13 @@ mod tests {
     #[tokio::test]
     async fn events_arrive_across_reads_and_eof_is_reported() {
         let (client, mut server) = tokio::io::duplex(64);
-        let mut stream = XmlStream::new(Box::new(client), StreamReader::new(Limits::default()), Limits::default());
-        let written = header("a.test", Some("b.test"), Some("i1")) + "<db:result from='a.test' to='b.test'>k</db:result>";
+        let mut stream = XmlStream::new(
+            Box::new(client),
+            StreamReader::new(Limits::default()),
+            Limits::default(),
+        );
+        let written = header("a.test", Some("b.test"), Some("i1"))
+            + "<db:result from='a.test' to='b.test'>k</db:result>";
         server.write_all(written.as_bytes()).await.expect("write");
         drop(server);
         let StreamEvent::Header(h) = stream.next().await.expect("header") else {

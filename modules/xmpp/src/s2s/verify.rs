@@ -58,7 +58,11 @@ impl Verdict {
 
 /// Checks `chain` (end entity first) for `domain` against `anchors`. Server and client
 /// certificates are both accepted: a server's certificate may carry either purpose.
-pub fn check(chain: &[CertificateDer<'static>], domain: &str, anchors: &[TrustAnchor<'_>]) -> Verdict {
+pub fn check(
+    chain: &[CertificateDer<'static>],
+    domain: &str,
+    anchors: &[TrustAnchor<'_>],
+) -> Verdict {
     let Some((end_entity, intermediates)) = chain.split_first() else {
         return Verdict::Missing;
     };
@@ -120,7 +124,9 @@ impl RootStore {
 
 fn load(path: &Path) -> Anchors {
     let mut anchors = Vec::new();
-    for der in CertificateDer::pem_file_iter(path).map_err(|e| format!("{}: {e}", path.display()))? {
+    for der in
+        CertificateDer::pem_file_iter(path).map_err(|e| format!("{}: {e}", path.display()))?
+    {
         let der = der.map_err(|e| format!("{}: {e}", path.display()))?;
         let anchor = webpki::anchor_from_trusted_cert(&der)
             .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -158,7 +164,13 @@ mod tests {
     fn leaf(ca: &Ca, name: &str) -> Vec<CertificateDer<'static>> {
         let key = KeyPair::generate().expect("key");
         let params = CertificateParams::new(vec![name.to_owned()]).expect("params");
-        vec![params.signed_by(&key, &ca.issuer).expect("leaf").der().clone()]
+        vec![
+            params
+                .signed_by(&key, &ca.issuer)
+                .expect("leaf")
+                .der()
+                .clone(),
+        ]
     }
 
     #[test]
@@ -166,8 +178,14 @@ mod tests {
         let ours = ca();
         let other = ca();
         let anchors = vec![webpki::anchor_from_trusted_cert(&ours.der).expect("anchor")];
-        assert_eq!(check(&leaf(&ours, "a.test"), "a.test", &anchors), Verdict::Valid);
-        assert_eq!(check(&leaf(&ours, "a.test"), "A.test.", &anchors), Verdict::Valid);
+        assert_eq!(
+            check(&leaf(&ours, "a.test"), "a.test", &anchors),
+            Verdict::Valid
+        );
+        assert_eq!(
+            check(&leaf(&ours, "a.test"), "A.test.", &anchors),
+            Verdict::Valid
+        );
         assert!(matches!(
             check(&leaf(&ours, "a.test"), "b.test", &anchors),
             Verdict::WrongName(_)
@@ -201,6 +219,10 @@ mod tests {
         let first = store.anchors(Some(&path));
         assert_eq!(first.as_ref().as_ref().map(Vec::len), Ok(1));
         assert!(Arc::ptr_eq(&first, &store.anchors(Some(&path))));
-        assert!(store.anchors(Some(&dir.path().join("missing.pem"))).is_err());
+        assert!(
+            store
+                .anchors(Some(&dir.path().join("missing.pem")))
+                .is_err()
+        );
     }
 }

@@ -1,0 +1,98 @@
+-- Roster IQs from the user's own resources (RFC 6121 §2): get (with XEP-0237 versions),
+-- set (add or update one item) and removal (which cancels subscriptions both ways).
+
+local xmpp = require("msys.xmpp")
+local xml = require("xml")
+local roster = require("lib.roster")
+local subscription = require("lib.subscription")
+
+local roster_iq = {}
+
+local function result_of(stanza)
+  local iq = xml.newnode("iq")
+  iq:attr("type", "result")
+  iq:attr("id", stanza:attr("id"))
+  iq:attr("to", stanza:attr("from"))
+  return iq
+end
+
+-- Roster get (§2.2, XEP-0237 §2): the whole roster, or an empty result when the client's
+-- version is current. The resource becomes interested in roster pushes.
+function roster_iq.get(sess, stanza, query)
+  sess:interested(true)
+  local items, version = roster.load(sess:jid():bare())
+  local ver = query:attr("ver")
+  if ver ~= nil and ver ~= "" and ver == tostring(version) then
+    return sess:send(result_of(stanza))
+  end
+  local reply = result_of(stanza)
+  local list = reply:addchild("query")
+  list:attr("xmlns", roster.NS)
+  if ver ~= nil then
+    list:attr("ver", tostring(version))
+  end
+  for _, contact in ipairs(roster.contacts(items)) do
+    if not items[contact].hidden then
+      roster.add_item(list, contact, items[contact])
+    end
+  end
+  sess:send(reply)
+end
+
+-- The <group/> names of a roster set item; nil and a condition when they are invalid.
+local function groups_of(item)
+  local groups, seen = {}, {}
+  for child in item:children() do
+    if child:name() == "group" then
+      local name = child:contents()
+      if name == "" then
+        return nil, "not-acceptable"
+      end
+      if seen[name] then
+        return nil, "bad-request"
+      end
+      seen[name] = true
+      groups[#groups + 1] = name
+    end
+  end
+  return groups
+end
+
+-- Roster set (§2.3, §2.5): add or update one item, or remove it.
+function roster_iq.set(sess, stanza, query)
+  local user = sess:jid():bare()
+  local found = {}
+  for child in query:children() do
+    if child:name() == "item" then
+      found[#found + 1] = child
+    end
+  end
+  if #found ~= 1 then
+    return sess:send(xmpp.error_reply(stanza, "bad-request"))
+  end
+  local node = found[1]
+  local contact = roster.bare(node:attr("jid") or "")
+  if not contact then
+    return sess:send(xmpp.error_reply(stanza, "bad-request"))
+  end
+  local items, version = roster.load(user)
+  if node:attr("subscription") == "remove" then
+    if not items[contact] then
+      return sess:send(xmpp.error_reply(stanza, "item-not-found"))
+    end
+    sess:send(result_of(stanza))
+    return subscription.remove(user, contact, items, version)
+  end
+  local groups, condition = groups_of(node)
+  if not groups then
+    return sess:send(xmpp.error_reply(stanza, condition))
+  end
+  local item = roster.item(items, contact)
+  item.name = node:attr("name")
+  item.groups = groups
+  item.hidden = false
+  roster.commit(user, items, version, contact)
+  sess:send(result_of(stanza))
+end
+
+return roster_iq
