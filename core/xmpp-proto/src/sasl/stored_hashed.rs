@@ -75,7 +75,12 @@ impl StoredSecrets {
     /// Checks a cleartext password (e.g. from PLAIN) against the strongest stored secret, in
     /// constant time.
     pub fn check_password(&self, user: &str, password: &str) -> bool {
-        if let Some(stored) = self.scram.iter().max_by_key(|c| c.hash) {
+        // SHA-256 when present: as strong as needed for a cleartext check, and PBKDF2 over
+        // SHA-512 costs several times more CPU per login.
+        let preferred = self
+            .scram(ScramHash::Sha256)
+            .or_else(|| self.scram.iter().max_by_key(|c| c.hash));
+        if let Some(stored) = preferred {
             let fresh =
                 ScramCredentials::derive(stored.hash, password, &stored.salt, stored.iterations);
             return bool::from(fresh.stored_key.ct_eq(&stored.stored_key));
