@@ -24,15 +24,16 @@ cargo build --release -p impetus
 if [ "$what" != rpm ]; then
   need deb
   rm -f target/debian/impetus_*.deb
-  cargo deb -p impetus --no-build --output target/debian/
+  cargo deb -p impetus --no-build --strip --output target/debian/
   ls target/debian/impetus_*.deb
 fi
 
 if [ "$what" != deb ]; then
   need generate-rpm
-  # cargo-generate-rpm packages the file as it is: strip a copy (cargo-deb strips its own).
+  # cargo-generate-rpm packages the file as it is: strip a copy (cargo-deb strips its own copy).
   strip -o target/release/impetus-stripped target/release/impetus
   rm -f target/generate-rpm/impetus-*.rpm
-  cargo generate-rpm -p core/impetus -o target/generate-rpm/
+  mkdir -p target/generate-rpm
+  cargo generate-rpm -p core/impetus -o target/generate-rpm
   ls target/generate-rpm/impetus-*.rpm
 fi

@@ -120,14 +120,18 @@ for kind in Runtime State Logs; do
   case $kind in Runtime) base=/run ;; State) base=/var/lib ;; Logs) base=/var/log ;; esac
   install -d -o "$run_user" -g "$run_group" -m "${mode:-0755}" "$base/$dir"
 done
-as_unit() { (umask "$(unit_value UMask)" && exec setpriv --reuid="$run_user" --regid="$run_group" --init-groups --no-new-privs -- "$@"); }
+run_umask=$(unit_value UMask)
+as_unit() { (umask "$run_umask" && exec setpriv --reuid="$run_user" --regid="$run_group" --init-groups --no-new-privs -- "$@"); }
 # shellcheck disable=SC2046 # the unit's command lines are split on spaces, as systemd does here
 check "ExecStartPre passes" as_unit $(unit_value ExecStartPre)
+# One subshell that execs setpriv, which execs the server: $! is the server's pid ($MAINPID).
 # shellcheck disable=SC2046
-as_unit $(unit_value ExecStart) 2>"$work/daemon.log" &
+(umask "$run_umask" && exec setpriv --reuid="$run_user" --regid="$run_group" --init-groups \
+  --no-new-privs -- $(unit_value ExecStart)) 2>"$work/daemon.log" &
 pid=$!
 check "the daemon listens" wait_for 30 port_open "$p_xmpp"
 check "the console socket exists" wait_for 10 test -S /run/impetus/console
+check "the main pid is the server" wait_for 5 sh -c "test \"\$(cat /proc/$pid/comm)\" = impetus"
 check "the daemon runs as the package user" test "$(ps -o user= -p "$pid" | tr -d ' ')" = impetus
 
 console() { timeout 20 ec_console /run/impetus/console "$@"; }

@@ -88,13 +88,15 @@ def tls_exporter(ssl_object, label=b"EXPORTER-Channel-Binding"):
     return out.raw
 
 
-def make_client(user, password, resource=None, mech=None, direct_tls=False, binding=None):
-    """A configured, unconnected slixmpp client for `user@localhost[/resource]`.
+def make_client(user, password, resource=None, mech=None, direct_tls=False, binding=None,
+                domain=DOMAIN):
+    """A configured, unconnected slixmpp client for `user@domain[/resource]` (`localhost` by
+    default).
 
     `mech` forces one SASL mechanism. `binding` (a function of the TLS object returning bytes)
     supplies channel-binding data for -PLUS mechanisms over TLS 1.3.
     """
-    jid = f"{user}@{DOMAIN}" + (f"/{resource}" if resource else "")
+    jid = f"{user}@{domain}" + (f"/{resource}" if resource else "")
     client = slixmpp.ClientXMPP(jid, password, sasl_mech=mech)
     CLIENTS.append(client)
     for plugin in PLUGINS:
@@ -157,7 +159,8 @@ class Session:
     async def sync(self):
         """Pings the server: once answered, the server has handled everything sent before.
         Returns "result" or what went wrong."""
-        return await iq_outcome(self.client.plugin["xep_0199"].send_ping(DOMAIN, timeout=TIMEOUT))
+        server = self.client.boundjid.domain
+        return await iq_outcome(self.client.plugin["xep_0199"].send_ping(server, timeout=TIMEOUT))
 
     async def close(self):
         """Ends the stream and waits (bounded) for the disconnect."""
@@ -168,11 +171,11 @@ class Session:
 
 
 async def login(host, port, user, password, resource=None, mech=None, direct_tls=False,
-                presence=True, binding=None):
+                presence=True, binding=None, domain=DOMAIN):
     """Connects and authenticates. Returns `(session, None)` once the session started (and
     the server handled the initial presence, if `presence`), or `(None, reason)`:
     `failed:<condition>` on a SASL failure, or a description of how the connection ended."""
-    client = make_client(user, password, resource, mech, direct_tls, binding)
+    client = make_client(user, password, resource, mech, direct_tls, binding, domain)
     session = Session(client)
     loop = asyncio.get_running_loop()
     outcome = loop.create_future()
@@ -209,9 +212,9 @@ async def login(host, port, user, password, resource=None, mech=None, direct_tls
     return session, None
 
 
-async def register(host, port, user, password, direct_tls=False):
+async def register(host, port, user, password, direct_tls=False, domain=DOMAIN):
     """Creates `user` in-band (XEP-0077) before authentication; returns None or the error."""
-    client = make_client(user, password, direct_tls=direct_tls)
+    client = make_client(user, password, direct_tls=direct_tls, domain=domain)
     client.plugin["xep_0077"].force_registration = True
     loop = asyncio.get_running_loop()
     outcome = loop.create_future()

@@ -49,6 +49,7 @@ impl Write for Link {
 pub struct RawClient {
     stream: Link,
     received: String,
+    domain: String,
 }
 
 impl RawClient {
@@ -86,6 +87,7 @@ impl RawClient {
         RawClient {
             stream: Link::Unix(stream),
             received: String::new(),
+            domain: "localhost".into(),
         }
     }
 
@@ -96,6 +98,7 @@ impl RawClient {
         RawClient {
             stream: Link::Tcp(stream),
             received: String::new(),
+            domain: "localhost".into(),
         }
     }
 
@@ -109,9 +112,19 @@ impl RawClient {
         self.stream.write_all(data).expect("send");
     }
 
-    /// Sends a client stream header for `localhost`.
+    /// Addresses the streams this client opens to `domain` instead of `localhost`.
+    pub fn to_domain(mut self, domain: &str) -> RawClient {
+        self.domain = domain.to_owned();
+        self
+    }
+
+    /// Sends a client stream header for the client's domain (`localhost` by default).
     pub fn open(&mut self) {
-        self.send("<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>");
+        let header = format!(
+            "<?xml version='1.0'?><stream:stream to='{}' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+            self.domain
+        );
+        self.send(&header);
     }
 
     /// Everything received so far.
@@ -264,7 +277,18 @@ impl RawClient {
     /// A bound session of `user` (registered beforehand) on a listener at 127.0.0.1:`port`
     /// that offers SASL without TLS; nothing received is left in the buffer.
     pub fn login(port: u16, user: &str, password: &str, resource: &str) -> RawClient {
-        let mut client = RawClient::local(port);
+        RawClient::login_at(port, "localhost", user, password, resource)
+    }
+
+    /// Like [`RawClient::login`] for an account of `domain`.
+    pub fn login_at(
+        port: u16,
+        domain: &str,
+        user: &str,
+        password: &str,
+        resource: &str,
+    ) -> RawClient {
+        let mut client = RawClient::local(port).to_domain(domain);
         client.start();
         client.authenticate(user, password);
         client.bind(resource);
@@ -273,7 +297,12 @@ impl RawClient {
 
     /// Registers `user` on a fresh connection to 127.0.0.1:`port` (SASL offered without TLS).
     pub fn create_account(port: u16, user: &str, password: &str) {
-        let mut client = RawClient::local(port);
+        RawClient::create_account_at(port, "localhost", user, password);
+    }
+
+    /// Like [`RawClient::create_account`] for an account of `domain`.
+    pub fn create_account_at(port: u16, domain: &str, user: &str, password: &str) {
+        let mut client = RawClient::local(port).to_domain(domain);
         client.start();
         client.register(user, password);
     }

@@ -64,3 +64,83 @@ pub fn secret(config: &Config, local: &str, remote: &str, fallback: &str) -> Str
         })
         .unwrap_or_else(|| fallback.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use impetus_runtime::Registry;
+
+    fn config(text: &str) -> Config {
+        let schema = Registry::new(vec![&crate::MODULE]).schema(&[]);
+        let (tree, diagnostics) = impetus_config::parse_str(text, "t.conf");
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let (config, diagnostics) = impetus_config::validate(tree, &schema);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        config
+    }
+
+    const CONF: &str = r##"xmpp {}
+Domain "a.example" { XMPP_Role = "server" XMPP_Dialback_Secret = "a-secret" }
+Domain "#xmpp#b.example" { XMPP_Role = "client" xmpp_route = "127.0.0.1:5270" tls_verify = "ca" tls_ca = "/ca.pem" }
+Domain "c.example" { XMPP_Role = "client" XMPP_Dialback_Secret = "c-secret" tls = "ifavailable" }
+Domain "#smpp#d.example" { XMPP_Role = "client" }
+Domain "/.*\.wild$/" { XMPP_Role = "client" tls_verify = "no" }
+"##;
+
+    #[test]
+    fn roles_routes_and_strict_defaults() {
+        let config = config(CONF);
+        let b = remote(&config, "b.example", false).expect("policy");
+        assert!(b.federates);
+        assert_eq!(
+            b.route.map(|t| (t.host, t.port)),
+            Some(("127.0.0.1".into(), 5270))
+        );
+        assert_eq!((b.tls, b.verify), (TlsMode::Required, TlsVerify::Ca));
+        assert_eq!(b.ca, Some(PathBuf::from("/ca.pem")));
+        let c = remote(&config, "c.example", false).expect("policy");
+        assert_eq!(
+            (c.tls, c.verify, c.route),
+            (TlsMode::IfAvailable, TlsVerify::Host, None)
+        );
+        assert!(remote(&config, "x.wild", false).expect("policy").federates);
+        // Hosted domains are never remote; other protocols' domains say nothing about XMPP.
+        assert!(
+            !remote(&config, "a.example", true)
+                .expect("policy")
+                .federates
+        );
+        assert!(
+            !remote(&config, "d.example", false)
+                .expect("policy")
+                .federates
+        );
+        assert!(
+            !remote(&config, "unlisted.example", false)
+                .expect("policy")
+                .federates
+        );
+        assert!(
+            remote(&config, "unlisted.example", true)
+                .expect("policy")
+                .federates
+        );
+    }
+
+    #[test]
+    fn secrets_of_the_local_domain_then_the_remote_then_the_process() {
+        let config = config(CONF);
+        assert_eq!(
+            secret(&config, "a.example", "c.example", "random"),
+            "a-secret"
+        );
+        assert_eq!(
+            secret(&config, "x.example", "c.example", "random"),
+            "c-secret"
+        );
+        assert_eq!(
+            secret(&config, "x.example", "b.example", "random"),
+            "random"
+        );
+    }
+}

@@ -185,8 +185,10 @@ mod tests {
         );
         let written = header("a.test", Some("b.test"), Some("i1"))
             + "<db:result from='a.test' to='b.test'>k</db:result>";
-        server.write_all(written.as_bytes()).await.expect("write");
-        drop(server);
+        // The duplex buffer is smaller than the text: write while the stream reads.
+        tokio::spawn(async move {
+            server.write_all(written.as_bytes()).await.expect("write");
+        });
         let StreamEvent::Header(h) = stream.next().await.expect("header") else {
             panic!("expected a header")
         };
