@@ -1,7 +1,7 @@
 //! The end-to-end test harness: starts the real `impetus` binary on loopback with a config
 //! written into a temporary directory, and gives tests a raw-XML client and a way to run the
-//! slixmpp scenarios under `tests/interop/`; `s2s.rs` and
-//! `dns.rs` add what federation tests need.
+//! slixmpp scenarios under `tests/interop/`; `s2s.rs` and `dns.rs` add what federation tests
+//! need.
 //!
 //! Servers listen on 127.0.0.1 / ::1 only; every wait is bounded.
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use impetus_tests::s2s::{
     FakePeer, PeerStream, Pki, federated_config, remote_domain, wait_for_plain_log,
 };
-use impetus_tests::{RawClient, Server, binary, config, free_port, free_ports, plain_listen};
+use impetus_tests::{RawClient, Server, binary, cli, config, free_port, free_ports, plain_listen};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -343,4 +343,53 @@ fn onion_domains_are_reached_through_the_socks5_proxy() {
     tunnel.open(onion, "o");
     tunnel.accept_dialback(onion, "localhost");
     assert_eq!(read_messages(&mut tunnel, 1), ["through tor"]);
+}
+
+/// Bad s2s settings are configuration errors with their location: a name server that is not
+/// an address, a route without a port, an unknown `tls` word; and a Domain of another protocol
+/// (`#smpp#`) may carry the same TLS options beside an XMPP domain without becoming one.
+#[test]
+fn bad_s2s_settings_are_configuration_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s2s.conf");
+    std::fs::write(
+        &path,
+        "xmpp { s2s_nameservers = ( \"127.0.0.1:5353\" \"resolver.example\" ) }\n\
+         Domain \"b.test\" { XMPP_Role = \"client\" xmpp_route = \"b.test\" tls = \"sometimes\" }\n",
+    )
+    .expect("write");
+    let output = cli(&["check-config", "-c", &path.display().to_string()]);
+    let text = String::from_utf8_lossy(&output.stderr).into_owned()
+        + &String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains("s2s.conf:2:68: invalid value for 'tls': expected one of: no, ifavailable, required, got 'sometimes'"),
+        "{text}"
+    );
+    std::fs::write(
+        &path,
+        "xmpp { s2s_nameservers = ( \"127.0.0.1:5353\" \"resolver.example\" ) }\n\
+         Domain \"b.test\" { XMPP_Role = \"client\" xmpp_route = \"b.test\" }\n",
+    )
+    .expect("write");
+    let output = cli(&["check-config", "-c", &path.display().to_string()]);
+    let text = String::from_utf8_lossy(&output.stderr).into_owned()
+        + &String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("s2s.conf:1:26: invalid name server 'resolver.example'")
+            && text.contains("s2s.conf:2:53: invalid route 'b.test'"),
+        "{text}"
+    );
+    std::fs::write(
+        &path,
+        "xmpp {}\nDomain \"#smpp#b.test\" { tls = \"ifavailable\" tls_verify = \"no\" }\n\
+         Domain \"b.test\" { XMPP_Role = \"client\" tls_ca = \"/etc/ssl/certs/ca-certificates.crt\" }\n",
+    )
+    .expect("write");
+    let output = cli(&["check-config", "-c", &path.display().to_string()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

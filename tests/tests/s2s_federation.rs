@@ -118,19 +118,23 @@ fn two_servers_federate_with_certificates_and_sasl_external() {
 /// Relaxed policy (`tls_verify = "no"`, no `tls_ca`: the peers' certificates prove nothing):
 /// dialback alone authenticates both directions, each receiving server checking the key with
 /// the other's authoritative server over a separate connection. b.test is found through SRV
-/// records served by a fake DNS server (`s2s_nameservers`), not a static route.
+/// records served by a fake DNS server (`s2s_nameservers`), not a static route: the
+/// `_xmpps-server._tcp` record (XEP-0368) wins on priority, so a.test connects with direct TLS
+/// to b.test's `tls_direct` Listen.
 #[test]
 fn dialback_authenticates_when_certificates_prove_nothing_and_srv_finds_the_server() {
     let pki = Pki::new();
-    let [a_c2s, a_s2s, b_c2s, b_s2s] = free_ports();
+    let [a_c2s, a_s2s, b_c2s, b_s2s, b_direct] = free_ports();
+    let target = || "xmpp.b.test.".to_owned();
     let dns = FakeDns::start(vec![
         Zone::Srv(
-            "_xmpp-server._tcp.b.test.".into(),
-            10,
+            "_xmpps-server._tcp.b.test.".into(),
+            5,
             0,
-            b_s2s,
-            "xmpp.b.test.".into(),
+            b_direct,
+            target(),
         ),
+        Zone::Srv("_xmpp-server._tcp.b.test.".into(), 10, 0, b_s2s, target()),
         Zone::A("xmpp.b.test.".into(), [127, 0, 0, 1].into()),
     ]);
     let relaxed = "tls_verify = \"no\"";
@@ -145,17 +149,18 @@ fn dialback_authenticates_when_certificates_prove_nothing_and_srv_finds_the_serv
         ),
         (a_c2s, a_s2s),
     );
-    let b = start(
+    let mut b = start(
         &federated_config(
             "b.test",
             (b_c2s, b_s2s),
             &pki.self_signed("b.test"),
             &remote_domain("a.test", Some(a_s2s), relaxed),
-            "",
+            &format!("  Listen \"127.0.0.1:{b_direct}\" {{ tls_direct = true }}\n"),
             "",
         ),
         (b_c2s, b_s2s),
     );
+    b.wait_for_port(b_direct);
     chat(&a, &b, "", CHAT);
     let questions = dns.questions();
     assert!(
@@ -168,6 +173,8 @@ fn dialback_authenticates_when_certificates_prove_nothing_and_srv_finds_the_serv
             && questions.iter().any(|q| q.starts_with("xmpp.b.test. ")),
         "{questions:?}"
     );
+    let direct = format!("remote=b.test peer=127.0.0.1:{b_direct}");
+    assert!(plain_log(&a).contains(&direct), "{}", plain_log(&a));
     for server in [&a, &b] {
         let log = plain_log(server);
         assert!(log.contains("auth=\"dialback\""), "{log}");

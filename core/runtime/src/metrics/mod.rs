@@ -48,11 +48,11 @@ pub static AUTH_FAILURES: Counter = Counter::new(
     &["mechanism"],
 );
 
-/// Stanzas waiting for a server-to-server connection. Federation does not exist yet, so it
-/// stays 0; the s2s code will move it.
+/// Stanzas waiting for a server-to-server connection (moved by the xmpp module's s2s
+/// queues: up when queued, down when written or bounced).
 pub static S2S_QUEUED: Gauge = Gauge::new(
     "impetus_s2s_queued_stanzas",
-    "Stanzas queued for server-to-server delivery (0 until federation exists).",
+    "Stanzas queued for server-to-server delivery.",
 );
 
 /// Time spent in Lua scriptlet callbacks, by hook name. The scriptlet module records each

@@ -4,8 +4,8 @@
 //! strict TLS is (strict by default).
 //!
 //! - `options.rs`: the s2s options; `policy.rs`: reading them for one domain.
-//! - `inbound.rs`: streams other servers open to us (handed over by the c2s side when the
-//!   header says `jabber:server`).
+//! - `inbound/`: streams other servers open to us (handed over by the c2s side when the
+//!   header says `jabber:server`); `inbound/auth.rs`: SASL EXTERNAL and dialback on them.
 //! - `outgoing.rs`: opening and authenticating a stream to another server, and asking an
 //!   authoritative server to verify a dialback key.
 //! - `queue.rs`: one outgoing link per (local, remote) domain pair: its queue and its task;
@@ -81,12 +81,14 @@ impl Settings {
         let options = S2sOptions::read(&config.module(stanza)).map_err(|d| vec![d])?;
         let mut diagnostics = Vec::new();
         let mut nameservers = Vec::new();
+        let location = stanza
+            .get("s2s_nameservers")
+            .or_else(|| config.root().get("s2s_nameservers"))
+            .map_or_else(|| stanza.location.clone(), |o| o.location.clone());
         for entry in &options.s2s_nameservers {
             match resolve::parse_nameserver(entry) {
                 Ok(address) => nameservers.push(address),
-                Err(message) => {
-                    diagnostics.push(Diagnostic::error(stanza.location.clone(), message))
-                }
+                Err(message) => diagnostics.push(Diagnostic::error(location.clone(), message)),
             }
         }
         for (_, node) in config.domains() {
