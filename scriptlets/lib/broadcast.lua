@@ -44,8 +44,9 @@ function broadcast.unavailable_to(user, to)
   end
 end
 
--- Delivers `stanza` to every available resource of `user`, and to a resource that is in
--- the middle of sending its initial presence (so probe answers reach it).
+-- Delivers `stanza` to every available resource of `user` (a bare JID string or object), and
+-- to a resource that is in the middle of sending its initial presence (so probe answers
+-- reach it).
 function broadcast.to_available(user, stanza)
   for _, sess in ipairs(xmpp.sessions(user)) do
     if sess:available() or sess:get("initial") then

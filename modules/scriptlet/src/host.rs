@@ -164,8 +164,13 @@ impl Host {
     fn instance(self: &Arc<Self>) -> Result<Rc<Instance>, LoadError> {
         let me = Arc::downgrade(self);
         let mut retired = Vec::new();
-        let existing = STATES.with_borrow_mut(|states| {
-            let (live, dead): (Vec<_>, Vec<_>) = std::mem::take(states)
+        let gone = |_| LoadError::Lua {
+            script: String::new(),
+            message: "the thread is exiting; its Lua states are gone".into(),
+        };
+        let existing = STATES.try_with(|cell| {
+            let mut states = cell.borrow_mut();
+            let (live, dead): (Vec<_>, Vec<_>) = std::mem::take(&mut *states)
                 .into_iter()
                 .partition(|(host, _)| host.strong_count() > 0);
             *states = live;
@@ -180,6 +185,7 @@ impl Host {
         });
         // Retired states run `deinit` as they drop, outside the borrow.
         drop(retired);
+        let existing = existing.map_err(gone)?;
         if let Some(instance) = existing {
             return Ok(instance);
         }
@@ -193,7 +199,9 @@ impl Host {
         let built = Instance::build(self);
         BUILDING.set(false);
         let instance = Rc::new(built?);
-        STATES.with_borrow_mut(|states| states.push((me, instance.clone())));
+        STATES
+            .try_with(|cell| cell.borrow_mut().push((me, instance.clone())))
+            .map_err(gone)?;
         Ok(instance)
     }
 

@@ -222,3 +222,25 @@ fn an_endless_validate_connect_is_stopped() {
         .expect("no error");
     assert!(second.refuse.is_some_and(|r| r.contains("second call ran")));
 }
+
+/// With `script_ttl = 0` every call gets a fresh state (Lua globals start over); by default
+/// the state is kept (see `the_lua_api_works_and_states_are_reused`).
+#[test]
+fn a_state_is_replaced_after_its_script_ttl() {
+    let script = "local n = 0\nmsys.registerModule('ttl', { validate_connect = function(self, ac, vctx)\n  n = n + 1\n  vctx:refuse('call ' .. n)\n  return msys.core.VALIDATE_DONE\nend })\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("ttl.lua"), script).expect("write");
+    let text = format!(
+        "  script_ttl = 0\n  script_path = ( \"{}\" )\n  script \"ttl\" {{ source = \"ttl\" }}\n",
+        dir.path().display()
+    );
+    let world = World::new(&config(&text));
+    for _ in 0..2 {
+        let mut connect = attempt("127.0.0.4");
+        world
+            .generation
+            .run_hook(&VALIDATE_CONNECT, &mut connect)
+            .expect("no error");
+        assert!(connect.refuse.is_some_and(|r| r.starts_with("call 1")));
+    }
+}

@@ -175,7 +175,7 @@ end
 function mod:local_presence_deliver(to, stanza)
   local user = to:bare()
   local from = stanza:attr("from")
-  if not from or not xmpp.user_exists(user) then
+  if not from then
     return xmpp.CONT
   end
   if blocking.blocks(user, from) then
@@ -186,11 +186,14 @@ function mod:local_presence_deliver(to, stanza)
     return answer_probe(user, stanza)
   end
   if SUBSCRIPTION[kind] then
+    if not xmpp.connected(user) and not xmpp.user_exists(user) then
+      return xmpp.CONT
+    end
     subscription.inbound(user, roster.bare(from), kind, stanza)
     return xmpp.DONE
   end
   if to:resource() == nil and (kind == nil or kind == "unavailable") then
-    broadcast.to_available(user, stanza)
+    broadcast.to_available(to, stanza)
     return xmpp.DONE
   end
   return xmpp.CONT
