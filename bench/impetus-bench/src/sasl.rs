@@ -2,10 +2,7 @@
 //! functions and a small state machine; the login code moves the bytes.
 
 use base64::prelude::*;
-use hmac::{EagerHash, Hmac, KeyInit, Mac};
 use rand::RngCore;
-use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha512};
 
 use crate::keycache::KeyCache;
 
@@ -42,55 +39,7 @@ impl Mechanism {
     }
 }
 
-/// The hash under a SCRAM mechanism.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ScramHash {
-    /// SCRAM-SHA-1.
-    Sha1,
-    /// SCRAM-SHA-256.
-    Sha256,
-    /// SCRAM-SHA-512.
-    Sha512,
-}
-
-impl ScramHash {
-    fn hash(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            ScramHash::Sha1 => Sha1::digest(data).to_vec(),
-            ScramHash::Sha256 => Sha256::digest(data).to_vec(),
-            ScramHash::Sha512 => Sha512::digest(data).to_vec(),
-        }
-    }
-
-    fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
-        match self {
-            ScramHash::Sha1 => hmac_with::<Sha1>(key, data),
-            ScramHash::Sha256 => hmac_with::<Sha256>(key, data),
-            ScramHash::Sha512 => hmac_with::<Sha512>(key, data),
-        }
-    }
-
-    /// `Hi(password, salt, i)`: PBKDF2 with this hash, the expensive client-side step.
-    pub fn salted_password(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
-        let mut out = vec![0; self.hash(b"").len()];
-        match self {
-            ScramHash::Sha1 => pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, iterations, &mut out),
-            ScramHash::Sha256 => {
-                pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, iterations, &mut out)
-            }
-            ScramHash::Sha512 => {
-                pbkdf2::pbkdf2_hmac::<Sha512>(password, salt, iterations, &mut out)
-            }
-        }
-        out
-    }
-}
-
-fn hmac_with<D: EagerHash>(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = <Hmac<D> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
+pub use impetus_xmpp_proto::sasl::scram::ScramHash;
 
 /// Why a client-side SASL step failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

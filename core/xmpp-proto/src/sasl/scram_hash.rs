@@ -55,7 +55,7 @@ impl ScramHash {
     }
 
     /// `H(data)`.
-    pub(crate) fn hash(self, data: &[u8]) -> Vec<u8> {
+    pub fn hash(self, data: &[u8]) -> Vec<u8> {
         match self {
             ScramHash::Sha1 => Sha1::digest(data).to_vec(),
             ScramHash::Sha256 => Sha256::digest(data).to_vec(),
@@ -64,7 +64,7 @@ impl ScramHash {
     }
 
     /// `HMAC(key, data)`.
-    pub(crate) fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
+    pub fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
         match self {
             ScramHash::Sha1 => hmac_with::<Sha1>(key, data),
             ScramHash::Sha256 => hmac_with::<Sha256>(key, data),
@@ -73,7 +73,7 @@ impl ScramHash {
     }
 
     /// `Hi(password, salt, iterations)`, i.e. PBKDF2 with this hash's HMAC.
-    pub(crate) fn hi(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
+    pub fn hi(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
         let mut out = vec![0; self.output_len()];
         match self {
             ScramHash::Sha1 => pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, iterations, &mut out),
