@@ -156,6 +156,10 @@ fn build(settings: &TlsSettings) -> Result<ServerTls, TlsError> {
             return Err(TlsError::NoCiphers(cipher_string.clone()));
         }
         provider.cipher_suites = suites;
+        // Built once per distinct settings (the cache), so this warns once, not per connection.
+        for name in &unknown {
+            tracing::warn!(cipher = %name, "tls_ciphers names a cipher rustls does not support; ignored");
+        }
         unsupported = unknown;
     }
     let provider = Arc::new(provider);

@@ -71,11 +71,7 @@ impl XmppListener {
                         .tls_self_signed
                         .then(|| self.state.hosts.iter().cloned().collect()),
                 };
-                let built = self.state.tls.get(&settings).map_err(|e| e.to_string())?;
-                for name in &built.unsupported_ciphers {
-                    tracing::warn!(cipher = %name, "tls_ciphers names a cipher rustls does not support; ignored");
-                }
-                Some(built)
+                Some(self.state.tls.get(&settings).map_err(|e| e.to_string())?)
             }
             None => None,
         };
