@@ -117,6 +117,11 @@ impl StreamReader {
         } = self;
         loop {
             let Some((item, range)) = scanner.scan(buf, limits)? else {
+                if scanner.consumed() >= buf.len() {
+                    // Everything fed is parsed: a waiting stream holds no buffer.
+                    scanner.shift(buf.len());
+                    *buf = Vec::new();
+                }
                 return Ok(None);
             };
             let text = buf

@@ -188,9 +188,15 @@ fn check_len(prepared: String, part: JidPart) -> Result<String, JidError> {
 /// RFC 7622 §3.3: UsernameCaseMapped plus the extra forbidden characters.
 fn prepare_localpart(raw: &str) -> Result<String, JidError> {
     check_raw(raw, JidPart::Localpart)?;
-    let prepared = UsernameCaseMapped::enforce(raw)
-        .map_err(|e| JidError::Localpart(e.to_string()))?
-        .into_owned();
+    // Printable ASCII is all PVALID in the IdentifierClass and every other PRECIS step is
+    // the identity on it but case mapping, so the common case skips the Unicode tables.
+    let prepared = if raw.bytes().all(|b| b.is_ascii_graphic()) {
+        raw.to_ascii_lowercase()
+    } else {
+        UsernameCaseMapped::enforce(raw)
+            .map_err(|e| JidError::Localpart(e.to_string()))?
+            .into_owned()
+    };
     if let Some(c) = prepared.chars().find(|c| FORBIDDEN_LOCAL_CHARS.contains(c)) {
         return Err(JidError::ForbiddenChar(c));
     }
@@ -200,9 +206,14 @@ fn prepare_localpart(raw: &str) -> Result<String, JidError> {
 /// RFC 7622 §3.4: the OpaqueString profile.
 fn prepare_resourcepart(raw: &str) -> Result<String, JidError> {
     check_raw(raw, JidPart::Resourcepart)?;
-    let prepared = OpaqueString::enforce(raw)
-        .map_err(|e| JidError::Resourcepart(e.to_string()))?
-        .into_owned();
+    // OpaqueString is the identity on ASCII space and printable ASCII (FreeformClass).
+    let prepared = if raw.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+        raw.to_owned()
+    } else {
+        OpaqueString::enforce(raw)
+            .map_err(|e| JidError::Resourcepart(e.to_string()))?
+            .into_owned()
+    };
     check_len(prepared, JidPart::Resourcepart)
 }
 
@@ -221,6 +232,9 @@ fn prepare_domainpart(raw: &str) -> Result<String, JidError> {
     if let Ok(addr) = domain.parse::<Ipv4Addr>() {
         return Ok(addr.to_string());
     }
+    if let Some(ascii) = ascii_host_name(domain) {
+        return Ok(ascii);
+    }
     let uts46 = Uts46::new();
     let invalid = || JidError::Domain(raw.to_owned());
     uts46
@@ -235,6 +249,22 @@ fn prepare_domainpart(raw: &str) -> Result<String, JidError> {
         uts46.to_unicode(domain.as_bytes(), AsciiDenyList::STD3, Hyphens::Allow);
     result.map_err(|_| invalid())?;
     check_len(unicode.into_owned(), JidPart::Domainpart)
+}
+
+/// The common case of a domainpart, decided without the IDNA tables: a DNS host name of
+/// letters, digits and hyphens (no `xn--` label, which IDNA turns into Unicode), with every
+/// label 1 to 63 bytes and 253 bytes in all; lowercased. `None` sends the input through UTS 46.
+fn ascii_host_name(domain: &str) -> Option<String> {
+    let ldh = |label: &str| {
+        (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
+    };
+    (domain.len() <= 253 && domain.split('.').all(ldh)).then(|| domain.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -351,6 +381,81 @@ mod tests {
             Jid::parse("a@b/x\u{0007}"),
             Err(JidError::Resourcepart(_))
         ));
+    }
+
+    /// The ASCII shortcuts must agree with the full PRECIS and UTS 46 code on every input.
+    #[test]
+    fn ascii_shortcuts_agree_with_precis_and_idna() {
+        let alphabet: Vec<char> = (0x20u8..0x7f).map(char::from).chain(['\t']).collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut samples: Vec<String> = vec![
+            "xn--mnchen-3ya.de".into(),
+            "XN--MNCHEN-3YA.de".into(),
+            "a-.b".into(),
+            "-a.b".into(),
+            "a..b".into(),
+            format!("{}.com", "x".repeat(63)),
+            format!("{}.com", "x".repeat(64)),
+            ["a"; 127].join("."),
+            ["a"; 128].join("."),
+        ];
+        for _ in 0..20_000 {
+            let len = 1 + next(12);
+            let s: String = (0..len)
+                .map(|_| {
+                    if next(3) == 0 {
+                        ['a', 'Z', '.', '-', '0'][next(5)]
+                    } else {
+                        alphabet[next(alphabet.len())]
+                    }
+                })
+                .collect();
+            samples.push(s);
+        }
+        for s in &samples {
+            let slow_local = UsernameCaseMapped::enforce(s.as_str())
+                .map(|p| p.into_owned())
+                .map_err(|e| JidError::Localpart(e.to_string()))
+                .and_then(
+                    |p| match p.chars().find(|c| FORBIDDEN_LOCAL_CHARS.contains(c)) {
+                        Some(c) => Err(JidError::ForbiddenChar(c)),
+                        None => Ok(p),
+                    },
+                );
+            assert_eq!(
+                prepare_localpart(s).is_ok(),
+                slow_local.is_ok(),
+                "localpart {s:?}"
+            );
+            if let Ok(slow) = slow_local {
+                assert_eq!(prepare_localpart(s).unwrap(), slow, "localpart {s:?}");
+            }
+            let slow_resource = OpaqueString::enforce(s.as_str()).map(|p| p.into_owned());
+            assert_eq!(
+                prepare_resourcepart(s).ok(),
+                slow_resource.ok(),
+                "resource {s:?}"
+            );
+            if let Some(fast) = ascii_host_name(s) {
+                let uts46 = Uts46::new();
+                let ascii = uts46.to_ascii(
+                    s.as_bytes(),
+                    AsciiDenyList::STD3,
+                    Hyphens::Allow,
+                    DnsLength::Verify,
+                );
+                let (unicode, result) =
+                    uts46.to_unicode(s.as_bytes(), AsciiDenyList::STD3, Hyphens::Allow);
+                assert!(ascii.is_ok() && result.is_ok(), "domain {s:?}");
+                assert_eq!(fast, unicode, "domain {s:?}");
+            }
+        }
     }
 
     #[test]

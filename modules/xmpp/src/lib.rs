@@ -9,6 +9,7 @@
 //! - `listener.rs`: accepting a connection: Peer ACL, per-connection settings, the session task.
 //! - `hooks.rs`: the XMPP hook points; `features.rs`: stream features other modules add.
 //! - `c2s/`: client sessions; `route.rs`: routing; `router.rs`: the session table;
+//!   `mailbox.rs`: what is queued for one session;
 //!   `offline.rs`: XEP-0160; `iq/`: server IQ handlers; `clock.rs`: timestamps.
 //! - `s2s/`: federation (inbound and outgoing server streams, dialback, SRV, queues).
 #![warn(missing_docs)]
@@ -21,6 +22,7 @@ pub mod features;
 pub mod hooks;
 pub mod iq;
 mod listener;
+pub mod mailbox;
 pub mod offline;
 pub mod options;
 pub mod route;

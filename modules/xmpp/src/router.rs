@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use impetus_xmpp_proto::jid::Jid;
 use impetus_xmpp_proto::stream_error::StreamErrorCondition;
 use parking_lot::{Mutex, RwLock};
-use tokio::sync::mpsc;
+
+use crate::mailbox::{Mailbox, MailboxReceiver};
 
 const SHARDS: usize = 64;
 
@@ -45,7 +46,7 @@ pub struct SessionHandle {
     pub jid: Jid,
     /// Remote address, for `xmpp sessions`.
     pub peer: String,
-    sender: mpsc::UnboundedSender<Outbound>,
+    mailbox: Arc<Mailbox>,
     /// `None` until the resource sends initial presence, and again after unavailable.
     pub availability: Mutex<Option<Availability>>,
     /// Whether the session asked for the roster (RFC 6121 "interested resource").
@@ -54,14 +55,14 @@ pub struct SessionHandle {
 
 impl SessionHandle {
     /// Creates a handle; the receiver goes to the session task.
-    pub fn new(jid: Jid, peer: String) -> (Arc<Self>, mpsc::UnboundedReceiver<Outbound>) {
+    pub fn new(jid: Jid, peer: String) -> (Arc<Self>, MailboxReceiver) {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        let (sender, receiver) = mpsc::unbounded_channel();
+        let (mailbox, receiver) = Mailbox::new();
         let handle = SessionHandle {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             jid,
             peer,
-            sender,
+            mailbox,
             availability: Mutex::new(None),
             interested: std::sync::atomic::AtomicBool::new(false),
         };
@@ -70,12 +71,12 @@ impl SessionHandle {
 
     /// Queues a stanza for the session; false when the session is gone.
     pub fn send(&self, stanza: Arc<str>) -> bool {
-        self.sender.send(Outbound::Stanza(stanza)).is_ok()
+        self.mailbox.push(Outbound::Stanza(stanza))
     }
 
     /// Asks the session to close its stream with `condition`.
     pub fn close(&self, condition: StreamErrorCondition, text: Option<String>) {
-        let _ = self.sender.send(Outbound::Close(condition, text));
+        self.mailbox.push(Outbound::Close(condition, text));
     }
 
     /// The resource's current availability, if it is available.

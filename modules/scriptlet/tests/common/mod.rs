@@ -13,9 +13,9 @@ use impetus_xml::{Element, Limits, StreamEvent, StreamReader};
 use impetus_xmpp_proto::jid::Jid;
 use impetus_xmpp_proto::sasl::stored::StoredSecrets;
 use mod_xmpp::hooks::{SESSION_BOUND, SessionEvent};
+use mod_xmpp::mailbox::MailboxReceiver;
 use mod_xmpp::router::{Outbound, SessionHandle};
 use mod_xmpp::state::XmppState;
-use tokio::sync::mpsc::UnboundedReceiver;
 
 /// The domain every test account lives on.
 pub const DOMAIN: &str = "example.com";
@@ -58,7 +58,7 @@ pub fn parse_stanzas(text: &str) -> Result<Vec<Element>, String> {
 pub struct Actor {
     /// The bound session.
     pub handle: Arc<SessionHandle>,
-    receiver: UnboundedReceiver<Outbound>,
+    receiver: MailboxReceiver,
     /// Stanzas received and not yet checked.
     pub received: VecDeque<Element>,
 }
@@ -185,7 +185,7 @@ impl World {
     /// Moves everything the sessions' channels hold into their `received` queues.
     pub fn drain(&mut self) {
         for actor in self.actors.values_mut() {
-            while let Ok(outbound) = actor.receiver.try_recv() {
+            for outbound in actor.receiver.take() {
                 if let Outbound::Stanza(xml) = outbound {
                     match parse_stanzas(&xml) {
                         Ok(stanzas) => actor.received.extend(stanzas),

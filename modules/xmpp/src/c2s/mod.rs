@@ -4,6 +4,7 @@
 //! in `jabber:server` hands the connection over to `s2s::inbound`.
 //!
 //! - `settings.rs`: per-connection settings resolved at accept time.
+//! - `idle.rs`: the `idle_time` timer.
 //! - `transport.rs`: plaintext or TLS.
 //! - `stream.rs`: headers and header checks.
 //! - `negotiate.rs`: features, STARTTLS, SASL, bind (the pre-session state machine).
@@ -11,6 +12,7 @@
 //!   socket-free entry points `client_stanza` and `session_ended` are public.
 
 mod established;
+mod idle;
 mod negotiate;
 pub mod settings;
 pub(crate) mod stream;
@@ -18,6 +20,7 @@ pub mod transport;
 
 pub use established::{client_stanza, session_ended};
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,12 +29,13 @@ use impetus_runtime::listener::Connection;
 use impetus_xml::{Element, StreamEvent, StreamReader};
 use impetus_xmpp_proto::ns;
 use impetus_xmpp_proto::stream_error::{StreamErrorCondition, stream_error};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::mpsc;
+use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
 use tokio_rustls::TlsAcceptor;
 
+use crate::mailbox::MailboxReceiver;
 use crate::router::{Outbound, SessionHandle};
 use crate::state::XmppState;
+use idle::IdleTimer;
 use settings::ConnSettings;
 use transport::Transport;
 
@@ -70,31 +74,28 @@ pub(crate) struct Session {
     sasl_failures: u32,
     username: Option<String>,
     handle: Option<Arc<SessionHandle>>,
-    receiver: Option<mpsc::UnboundedReceiver<Outbound>>,
+    receiver: Option<MailboxReceiver>,
 }
 
 /// Runs a client connection to its end.
-pub async fn serve(
+///
+/// The session is built before the task's future so that the future holds it once: an
+/// `async fn` would keep its arguments and the session made from them side by side.
+pub fn serve(
     connection: Connection,
     state: Arc<XmppState>,
     generation: Arc<Generation>,
     settings: ConnSettings,
-) {
+) -> impl std::future::Future<Output = ()> + Send {
     let peer = connection
         .peer
         .map(|p| p.to_string())
         .unwrap_or_else(|| "unix".into());
     let peer_ip = connection.acl_ip();
-    let mut transport = Transport::Plain(connection.stream);
-    if settings.direct_tls {
-        match upgrade(transport, &settings).await {
-            Some(upgraded) => transport = upgraded,
-            None => return,
-        }
-    }
-    let mut session = Session {
+    let transport = Transport::Plain(connection.stream);
+    let session = Session {
         reader: StreamReader::new(settings.limits.clone()),
-        tls: transport.is_tls(),
+        tls: false,
         bindings: Default::default(),
         client_certificate: None,
         state,
@@ -102,7 +103,7 @@ pub async fn serve(
         settings,
         peer,
         peer_ip,
-        out: String::with_capacity(512),
+        out: String::new(),
         stream_id: String::new(),
         header_seen: false,
         domain: String::new(),
@@ -113,75 +114,106 @@ pub async fn serve(
         handle: None,
         receiver: None,
     };
-    session.after_tls(&transport);
-    let shutdown = session.generation.services.shutdown.clone();
-    let mut buffer = vec![0u8; 4096];
-    let mut closing = false;
-    while !closing {
-        let idle = session
-            .settings
-            .idle
-            .unwrap_or(Duration::from_secs(365 * 24 * 3600));
-        let next = tokio::select! {
-            read = tokio::time::timeout(idle, transport.read(&mut buffer)) => match read {
-                Err(_) => session.fail(StreamErrorCondition::ConnectionTimeout, Some("idle_time exceeded")),
-                Ok(Ok(0)) | Ok(Err(_)) => break,
-                Ok(Ok(n)) => {
-                    session.reader.feed(&buffer[..n]);
-                    session.drain_reader()
-                }
-            },
-            outbound = recv(&mut session.receiver) => session.outbound(outbound),
-            _ = shutdown.wait() => session.fail(StreamErrorCondition::SystemShutdown, None),
-        };
-        if !session.out.is_empty() {
-            let written = transport.write_all(session.out.as_bytes()).await;
-            session.out.clear();
-            if written.is_err() || transport.flush().await.is_err() {
-                break;
-            }
-        }
-        match next {
-            Next::Continue => {}
-            Next::Close => closing = true,
-            Next::ServerStream(header) => {
-                let Session {
-                    reader,
-                    state,
-                    generation,
-                    settings,
-                    peer,
-                    ..
-                } = session;
-                crate::s2s::inbound::serve(
-                    transport, reader, *header, state, generation, settings, peer,
-                )
-                .await;
-                return;
-            }
-            Next::StartTls => {
-                if session.reader.has_buffered() {
-                    // Bytes pipelined after <starttls/> must not leak into the TLS stream.
-                    break;
-                }
-                match upgrade(transport, &session.settings).await {
-                    Some(upgraded) => transport = upgraded,
-                    None => {
-                        session.finish();
-                        return;
-                    }
-                }
-                session.after_tls(&transport);
-                session.reader.reset();
-                session.header_seen = false;
-            }
-        }
-    }
-    let _ = tokio::time::timeout(Duration::from_secs(2), transport.shutdown()).await;
-    session.finish();
+    session.run(transport)
 }
 
-async fn recv(receiver: &mut Option<mpsc::UnboundedReceiver<Outbound>>) -> Option<Outbound> {
+impl Session {
+    /// The connection's I/O loop.
+    async fn run(mut self, mut transport: Transport) {
+        if self.settings.direct_tls {
+            match upgrade(transport, &self.settings).await {
+                Some(upgraded) => transport = upgraded,
+                None => return,
+            }
+        }
+        self.after_tls(&transport);
+        let shutdown = self.generation.services.shutdown.clone();
+        let mut idle = IdleTimer::new(self.settings.idle);
+        let mut closing = false;
+        while !closing {
+            let next = tokio::select! {
+                read = read_into(&mut transport, &mut self.reader) => match read {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        idle.touch();
+                        self.drain_reader()
+                    }
+                },
+                items = recv(&mut self.receiver) => self.outbound(items),
+                expired = idle.expired() => if expired {
+                    self.fail(StreamErrorCondition::ConnectionTimeout, Some("idle_time exceeded"))
+                } else {
+                    Next::Continue
+                },
+                _ = shutdown.wait() => self.fail(StreamErrorCondition::SystemShutdown, None),
+            };
+            if !self.out.is_empty() {
+                let written = transport.write_all(self.out.as_bytes()).await;
+                // Freed rather than kept: an idle session holds no output buffer.
+                self.out = String::new();
+                if written.is_err() || transport.flush().await.is_err() {
+                    break;
+                }
+            }
+            match next {
+                Next::Continue => {}
+                Next::Close => closing = true,
+                Next::ServerStream(header) => {
+                    let Session {
+                        reader,
+                        state,
+                        generation,
+                        settings,
+                        peer,
+                        ..
+                    } = self;
+                    // Boxed: the server-stream future would otherwise sit inside every client task.
+                    Box::pin(crate::s2s::inbound::serve(
+                        transport, reader, *header, state, generation, settings, peer,
+                    ))
+                    .await;
+                    return;
+                }
+                Next::StartTls => {
+                    if self.reader.has_buffered() {
+                        // Bytes pipelined after <starttls/> must not leak into the TLS stream.
+                        break;
+                    }
+                    match upgrade(transport, &self.settings).await {
+                        Some(upgraded) => transport = upgraded,
+                        None => {
+                            self.finish();
+                            return;
+                        }
+                    }
+                    self.after_tls(&transport);
+                    self.reader.reset();
+                    self.header_seen = false;
+                }
+            }
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(2), transport.shutdown()).await;
+        self.finish();
+    }
+}
+
+/// Bytes read from the socket per call; the buffer lives on the stack only while reading.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Reads what the transport has into the XML reader through a buffer on the stack, so a
+/// waiting session keeps no read buffer of its own. `Ok(0)` is the end of the stream.
+async fn read_into(transport: &mut Transport, reader: &mut StreamReader) -> std::io::Result<usize> {
+    std::future::poll_fn(|cx| {
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); READ_CHUNK];
+        let mut filled = ReadBuf::uninit(&mut buf);
+        std::task::ready!(std::pin::Pin::new(&mut *transport).poll_read(cx, &mut filled))?;
+        reader.feed(filled.filled());
+        std::task::Poll::Ready(Ok(filled.filled().len()))
+    })
+    .await
+}
+
+async fn recv(receiver: &mut Option<MailboxReceiver>) -> VecDeque<Outbound> {
     match receiver {
         Some(r) => r.recv().await,
         None => std::future::pending().await,
@@ -193,7 +225,9 @@ async fn upgrade(transport: Transport, settings: &ConnSettings) -> Option<Transp
         return None;
     };
     let acceptor = TlsAcceptor::from(tls.config.clone());
-    match tokio::time::timeout(Duration::from_secs(30), acceptor.accept(stream)).await {
+    // Boxed: the handshake state would otherwise stay in every session's task for its life.
+    let handshake = Box::pin(acceptor.accept(stream));
+    match tokio::time::timeout(Duration::from_secs(30), handshake).await {
         Ok(Ok(stream)) => Some(Transport::Tls(Box::new(stream))),
         Ok(Err(e)) => {
             tracing::debug!(error = %e, "TLS handshake failed");
@@ -256,24 +290,15 @@ impl Session {
         Next::Close
     }
 
-    fn outbound(&mut self, outbound: Option<Outbound>) -> Next {
-        match outbound {
-            Some(Outbound::Stanza(xml)) => {
-                self.out.push_str(&xml);
-                // Drain what else is queued so one write carries a burst.
-                while let Some(Ok(more)) = self.receiver.as_mut().map(|r| r.try_recv()) {
-                    match more {
-                        Outbound::Stanza(xml) => self.out.push_str(&xml),
-                        Outbound::Close(condition, text) => {
-                            return self.fail(condition, text.as_deref());
-                        }
-                    }
-                }
-                Next::Continue
+    /// Appends everything taken from the mailbox to the output, so one write carries a burst.
+    fn outbound(&mut self, items: VecDeque<Outbound>) -> Next {
+        for item in items {
+            match item {
+                Outbound::Stanza(xml) => self.out.push_str(&xml),
+                Outbound::Close(condition, text) => return self.fail(condition, text.as_deref()),
             }
-            Some(Outbound::Close(condition, text)) => self.fail(condition, text.as_deref()),
-            None => Next::Close,
         }
+        Next::Continue
     }
 
     /// Records what TLS established: channel bindings for SCRAM-PLUS and the client
