@@ -70,11 +70,17 @@ pub enum JidError {
 ///
 /// Every constructor normalises, so two `Jid`s are equal exactly when RFC 7622 says the
 /// addresses are equal. Ordering is by node, then domain, then resource.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// The address is kept as its one canonical string, so displaying it, hashing it and taking
+/// its bare part ([`Jid::bare_str`]) cost no formatting and no allocation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Jid {
-    node: Option<String>,
-    domain: String,
-    resource: Option<String>,
+    /// `node@domain/resource` in canonical form.
+    full: String,
+    /// Where the domainpart starts (0 without a localpart; else just after `@`).
+    domain_start: usize,
+    /// Where the domainpart ends (the `/` before the resource, or the end).
+    domain_end: usize,
 }
 
 impl Jid {
@@ -98,62 +104,100 @@ impl Jid {
         domain: &str,
         resource: Option<&str>,
     ) -> Result<Jid, JidError> {
-        Ok(Jid {
-            node: node.map(prepare_localpart).transpose()?,
-            domain: prepare_domainpart(domain)?,
-            resource: resource.map(prepare_resourcepart).transpose()?,
-        })
+        let node = node.map(prepare_localpart).transpose()?;
+        let domain = prepare_domainpart(domain)?;
+        let resource = resource.map(prepare_resourcepart).transpose()?;
+        Ok(Jid::assemble(node.as_deref(), &domain, resource.as_deref()))
+    }
+
+    /// Joins parts that are already normalised.
+    fn assemble(node: Option<&str>, domain: &str, resource: Option<&str>) -> Jid {
+        let len =
+            node.map_or(0, |n| n.len() + 1) + domain.len() + resource.map_or(0, |r| r.len() + 1);
+        let mut full = String::with_capacity(len);
+        if let Some(node) = node {
+            full.push_str(node);
+            full.push('@');
+        }
+        let domain_start = full.len();
+        full.push_str(domain);
+        let domain_end = full.len();
+        if let Some(resource) = resource {
+            full.push('/');
+            full.push_str(resource);
+        }
+        Jid {
+            full,
+            domain_start,
+            domain_end,
+        }
     }
 
     /// The localpart (user name), if any.
     pub fn node(&self) -> Option<&str> {
-        self.node.as_deref()
+        (self.domain_start > 0).then(|| &self.full[..self.domain_start - 1])
     }
 
     /// The domainpart (host), in Unicode form.
     pub fn domain(&self) -> &str {
-        &self.domain
+        &self.full[self.domain_start..self.domain_end]
     }
 
     /// The resourcepart, if any.
     pub fn resource(&self) -> Option<&str> {
-        self.resource.as_deref()
+        self.full.get(self.domain_end + 1..)
+    }
+
+    /// The whole address in canonical form.
+    pub fn as_str(&self) -> &str {
+        &self.full
+    }
+
+    /// The address without its resource, in canonical form.
+    pub fn bare_str(&self) -> &str {
+        &self.full[..self.domain_end]
     }
 
     /// The same address without its resource.
     pub fn bare(&self) -> Jid {
         Jid {
-            node: self.node.clone(),
-            domain: self.domain.clone(),
-            resource: None,
+            full: self.bare_str().to_owned(),
+            domain_start: self.domain_start,
+            domain_end: self.domain_end,
         }
     }
 
     /// True when the JID has no resource.
     pub fn is_bare(&self) -> bool {
-        self.resource.is_none()
+        self.domain_end == self.full.len()
     }
 
     /// The same address with `resource` (normalised) replacing any existing resource.
     pub fn with_resource(&self, resource: &str) -> Result<Jid, JidError> {
-        Ok(Jid {
-            node: self.node.clone(),
-            domain: self.domain.clone(),
-            resource: Some(prepare_resourcepart(resource)?),
-        })
+        let resource = prepare_resourcepart(resource)?;
+        Ok(Jid::assemble(self.node(), self.domain(), Some(&resource)))
+    }
+}
+
+impl Ord for Jid {
+    fn cmp(&self, other: &Jid) -> std::cmp::Ordering {
+        (self.node(), self.domain(), self.resource()).cmp(&(
+            other.node(),
+            other.domain(),
+            other.resource(),
+        ))
+    }
+}
+
+impl PartialOrd for Jid {
+    fn partial_cmp(&self, other: &Jid) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
 impl fmt::Display for Jid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(node) = &self.node {
-            write!(f, "{node}@")?;
-        }
-        f.write_str(&self.domain)?;
-        if let Some(resource) = &self.resource {
-            write!(f, "/{resource}")?;
-        }
-        Ok(())
+        f.write_str(&self.full)
     }
 }
 
@@ -479,6 +523,17 @@ mod tests {
             bare
         );
         assert!(bare < full);
+        assert_eq!(full.as_str(), "romeo@example.net/Orchard");
+        assert_eq!(full.bare_str(), "romeo@example.net");
+        let server: Jid = "example.net/x".parse().unwrap();
+        assert_eq!((server.node(), server.domain()), (None, "example.net"));
+        assert_eq!(
+            (server.bare_str(), server.resource()),
+            ("example.net", Some("x"))
+        );
+        // Ordered by node, then domain, then resource: a JID without a node sorts first.
+        assert!(server < bare);
+        assert!(Jid::parse("a@z.net").unwrap() < Jid::parse("b@a.net").unwrap());
         assert!(
             JidError::Empty(JidPart::Localpart)
                 .to_string()

@@ -38,6 +38,18 @@ pub fn route(state: &XmppState, generation: &Generation, stanza: Element) {
             None => return,
         },
     };
+    route_to(state, generation, stanza, kind, to);
+}
+
+/// Routes a stanza of `kind` whose `from` is trusted and whose `to` (or, without one, the
+/// sender's bare JID) is already parsed as `to`.
+pub fn route_to(
+    state: &XmppState,
+    generation: &Generation,
+    stanza: Element,
+    kind: StanzaKind,
+    to: Jid,
+) {
     if !state.hosts(to.domain()) {
         // Another server's domain: the s2s queue of (sender's domain, that domain).
         return crate::s2s::send(state, generation, stanza, &to);
@@ -110,7 +122,7 @@ fn to_bare(
             iq::dispatch(state, generation, &stanza, bare);
         }
         StanzaKind::Presence => {
-            for session in sessions.iter().filter(|s| s.available().is_some()) {
+            for session in sessions.iter().filter(|s| s.priority().is_some()) {
                 deliver(generation, session, &stanza);
             }
         }
@@ -125,7 +137,7 @@ fn to_bare(
             kind => {
                 let targets: Vec<_> = sessions
                     .iter()
-                    .filter(|s| s.available().is_some_and(|a| a.priority >= 0))
+                    .filter(|s| s.priority().is_some_and(|p| p >= 0))
                     .collect();
                 if !targets.is_empty() {
                     let xml = serialise(&stanza);
@@ -151,7 +163,7 @@ pub fn broadcast_to_own_resources(
 ) {
     let xml = serialise(stanza);
     for session in state.router.sessions(&jid.bare()) {
-        if (session.available().is_some() || session.jid == *jid) && session.send(xml.clone()) {
+        if (session.priority().is_some() || session.jid == *jid) && session.send(xml.clone()) {
             delivered(generation, &session, stanza);
         }
     }

@@ -5,7 +5,7 @@
 //! reloads. A multi-node deployment replaces it behind the same methods.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -83,9 +83,19 @@ impl SessionHandle {
     pub fn available(&self) -> Option<Availability> {
         self.availability.lock().clone()
     }
+
+    /// The priority of an available resource (`None` when unavailable), without copying
+    /// its status text.
+    pub fn priority(&self) -> Option<i8> {
+        self.availability.lock().as_ref().map(|a| a.priority)
+    }
 }
 
-type Shard = RwLock<HashMap<Jid, Vec<Arc<SessionHandle>>>>;
+/// Sessions by bare JID (canonical string, so lookups borrow from a full JID).
+type Shard = RwLock<HashMap<String, Vec<Arc<SessionHandle>>, RandomState>>;
+
+/// Randomly seeded per process: bare JIDs come from clients.
+type RandomState = foldhash::quality::RandomState;
 
 /// All bound sessions on this node, keyed by bare JID.
 pub struct Router {
@@ -97,23 +107,25 @@ pub struct Router {
 impl Default for Router {
     fn default() -> Self {
         Router {
-            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
-            hasher: RandomState::new(),
+            shards: (0..SHARDS)
+                .map(|_| RwLock::new(HashMap::with_hasher(RandomState::default())))
+                .collect(),
+            hasher: RandomState::default(),
             count: AtomicU64::new(0),
         }
     }
 }
 
 impl Router {
-    fn shard(&self, bare: &Jid) -> &Shard {
+    fn shard(&self, bare: &str) -> &Shard {
         &self.shards[(self.hasher.hash_one(bare) as usize) % SHARDS]
     }
 
     /// Adds a bound session; returns the session it replaces (same full JID), if any.
     pub fn bind(&self, handle: Arc<SessionHandle>) -> Option<Arc<SessionHandle>> {
-        let bare = handle.jid.bare();
-        let mut shard = self.shard(&bare).write();
-        let list = shard.entry(bare).or_default();
+        let bare = handle.jid.bare_str();
+        let mut shard = self.shard(bare).write();
+        let list = shard.entry(bare.to_owned()).or_default();
         let replaced = list
             .iter()
             .position(|s| s.jid == handle.jid)
@@ -128,31 +140,32 @@ impl Router {
 
     /// Removes a session (only if it is still the one bound under its JID).
     pub fn unbind(&self, handle: &SessionHandle) {
-        let bare = handle.jid.bare();
-        let mut shard = self.shard(&bare).write();
-        if let Some(list) = shard.get_mut(&bare)
+        let bare = handle.jid.bare_str();
+        let mut shard = self.shard(bare).write();
+        if let Some(list) = shard.get_mut(bare)
             && let Some(i) = list.iter().position(|s| s.id == handle.id)
         {
             list.swap_remove(i);
             self.count.fetch_sub(1, Ordering::Relaxed);
             impetus_runtime::metrics::C2S_SESSIONS.dec();
             if list.is_empty() {
-                shard.remove(&bare);
+                shard.remove(bare);
             }
         }
     }
 
     /// The session bound to a full JID.
     pub fn session(&self, full: &Jid) -> Option<Arc<SessionHandle>> {
-        let bare = full.bare();
-        self.shard(&bare)
+        let bare = full.bare_str();
+        self.shard(bare)
             .read()
-            .get(&bare)
+            .get(bare)
             .and_then(|list| list.iter().find(|s| s.jid == *full).cloned())
     }
 
     /// Every session of a bare JID.
     pub fn sessions(&self, bare: &Jid) -> Vec<Arc<SessionHandle>> {
+        let bare = bare.bare_str();
         self.shard(bare)
             .read()
             .get(bare)

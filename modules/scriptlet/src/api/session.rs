@@ -80,7 +80,7 @@ impl UserData for LuaSession {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("jid", |_, this, ()| Ok(LuaJid(this.0.jid.clone())));
         methods.add_method("id", |_, this, ()| Ok(this.0.id));
-        methods.add_method("available", |_, this, ()| Ok(this.0.available().is_some()));
+        methods.add_method("available", |_, this, ()| Ok(this.0.priority().is_some()));
         methods.add_method("presence", |lua, this, ()| presence_table(lua, &this.0));
         methods.add_method("send", |_, this, stanza: Value| {
             let element = element_arg(&stanza)?;

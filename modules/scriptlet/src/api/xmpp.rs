@@ -73,8 +73,8 @@ pub fn table(lua: &Lua) -> mlua::Result<Table> {
                 let sessions = state.router.sessions(&jid);
                 sessions
                     .iter()
-                    .filter(|s| s.available().is_some())
-                    .max_by_key(|s| s.available().map(|a| a.priority))
+                    .filter(|s| s.priority().is_some())
+                    .max_by_key(|s| s.priority())
                     .or(sessions.first())
                     .cloned()
             } else {

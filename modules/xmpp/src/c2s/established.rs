@@ -61,17 +61,21 @@ pub fn client_stanza(
         return Some(impetus_xmpp_proto::stanza::iq_result(&stanza));
     }
     // The server stamps `from` on everything a client sends (RFC 6120 §8.1.2.1).
-    stanza.set_attr("from", handle.jid.to_string());
-    if let Some(to) = stanza.attr("to") {
-        match Jid::parse(to) {
-            Ok(jid) => stanza.set_attr("to", jid.to_string()),
-            Err(e) => {
-                let error =
-                    StanzaError::new(StanzaErrorCondition::JidMalformed).with_text(&e.to_string());
-                return error_reply(&stanza, &error);
+    stanza.set_attr("from", handle.jid.as_str());
+    let to = match stanza.attr("to").map(|to| (Jid::parse(to), to)) {
+        Some((Ok(jid), written)) => {
+            if jid.as_str() != written {
+                stanza.set_attr("to", jid.as_str());
             }
+            Some(jid)
         }
-    }
+        Some((Err(e), _)) => {
+            let error =
+                StanzaError::new(StanzaErrorCondition::JidMalformed).with_text(&e.to_string());
+            return error_reply(&stanza, &error);
+        }
+        None => None,
+    };
     let mut event = StanzaEvent {
         session: Some(handle.clone()),
         from: handle.jid.clone(),
@@ -87,7 +91,13 @@ pub fn client_stanza(
         own_presence(state, generation, handle, stanza);
         return None;
     }
-    route::route(state, generation, stanza);
+    // Parsed once unless a hook readdressed the stanza.
+    match to {
+        Some(to) if stanza.attr("to") == Some(to.as_str()) => {
+            route::route_to(state, generation, stanza, kind, to)
+        }
+        _ => route::route(state, generation, stanza),
+    }
     None
 }
 
@@ -100,7 +110,7 @@ fn own_presence(
     stanza: Element,
 ) {
     let kind = presence_type(&stanza);
-    let initial = handle.available().is_none();
+    let initial = handle.priority().is_none();
     match kind {
         Some(PresenceType::Available) => {
             let priority = stanza
