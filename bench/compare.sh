@@ -87,6 +87,7 @@ IMPETUS=$ROOT/target/release/impetus
 
 declare -A SERVER_PID=()   # the process impetus-bench measures (--server-pid)
 declare -A WRAP_PID=()     # the process this shell started (to wait for)
+declare -A TREE=()         # all processes of a server once it is up (for stop_server)
 
 log() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() {
@@ -260,7 +261,7 @@ prepare_workdir() {
         mkdir -p "$d/etc" "$d/logs" "$d/db" "$d/contrib/conf"
         render "$TEMPLATES/ejabberd.yml" "$d/etc/ejabberd.yml" DIR="$d" PORT="$EJABBERD_PORT"
         render "$TEMPLATES/ejabberdctl.cfg" "$d/etc/ejabberdctl.cfg" DIR="$d" \
-          NODE="ejabberd@localhost" DIST_PORT="$EJABBERD_DIST_PORT"
+          NODE="compare-$(openssl rand -hex 4)@localhost" DIST_PORT="$EJABBERD_DIST_PORT"
         render "$TEMPLATES/vm.args" "$d/etc/vm.args" COOKIE="$(openssl rand -hex 16)"
         render "$TEMPLATES/inetrc" "$d/etc/inetrc" DIR="$d"
         chmod 600 "$d/etc/vm.args"
@@ -386,30 +387,72 @@ start_server() {
   "start_$name"
   sleep 2 # let the last listeners, modules and memory settle
   check_loopback "$name"
+  # shellcheck disable=SC2046
+  TREE[$name]=$(stamp $(family "${WRAP_PID[$name]}") | paste -sd' ')
   log "$name started (pid ${SERVER_PID[$name]}, rss $(awk '/VmRSS/{print $2, $3}' "/proc/${SERVER_PID[$name]}/status"))"
+}
+
+# The start time of live process PID (clock ticks since boot), to tell it from a later
+# process that reuses the PID; fails for a zombie or no process.
+proc_start() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $stat
+  [ "$1" != Z ] || return 1
+  echo "${20}"
+}
+
+# PID:START for each of the given processes that is alive.
+stamp() {
+  local p start
+  for p in "$@"; do
+    start=$(proc_start "$p") && echo "$p:$start"
+  done
+  return 0
+}
+
+# The stamps that still name the same live process.
+still_alive() {
+  local s
+  for s in "$@"; do
+    [ "$(proc_start "${s%%:*}" 2>/dev/null)" = "${s#*:}" ] && echo "$s"
+  done
+  return 0
 }
 
 # Stops one server: TERM to the server process, then KILL to whatever of its process tree
 # is left after 20 s.
 stop_server() {
-  local name=$1 wrap pid i p pids alive
+  local name=$1 wrap pid i stamps alive s
   wrap=${WRAP_PID[$name]:-}
   [ -n "$wrap" ] || return 0
   pid=${SERVER_PID[$name]:-$wrap}
-  pids=$(family "$wrap")
-  kill -TERM "$pid" 2>/dev/null || true
+  if [ "$name" = ejabberd ] && [ "$pid" = "$wrap" ]; then
+    # Stopped while starting: the beam, not ejabberdctl, takes the TERM.
+    pid=$(find_in_family "$wrap" beam.smp)
+    pid=${pid:-$wrap}
+  fi
+  # The tree now and as it was at the start (a child whose parent died is no longer in it).
+  # shellcheck disable=SC2046
+  stamps=$(printf '%s\n' $(stamp $(family "$wrap") "$pid") ${TREE[$name]:-} | sort -u)
+  # shellcheck disable=SC2086
+  if [ -n "$(still_alive $(grep "^$pid:" <<<"$stamps"))" ]; then
+    kill -TERM "$pid" 2>/dev/null || true
+  fi
   for i in $(seq 200); do
-    alive=""
-    for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+    # shellcheck disable=SC2086
+    alive=$(still_alive $stamps)
     [ -n "$alive" ] || break
     sleep 0.1
   done
   if [ -n "$alive" ]; then
-    log "$name did not stop in 20 s: killing$alive"
-    for p in $alive; do kill -KILL "$p" 2>/dev/null || true; done
+    log "$name did not stop in 20 s: killing $(echo "$alive" | cut -d: -f1 | paste -sd' ')"
+    for s in $alive; do kill -KILL "${s%%:*}" 2>/dev/null || true; done
   fi
   wait "$wrap" 2>/dev/null || true
-  unset 'WRAP_PID[$name]' 'SERVER_PID[$name]'
+  unset 'WRAP_PID[$name]' 'SERVER_PID[$name]' 'TREE[$name]'
 }
 
 cleanup() {
@@ -489,6 +532,7 @@ PRES_USERS=$PRES_USERS
 ROSTER=$ROSTER
 CONCURRENCY=$CONCURRENCY
 IMPETUS_SCRIPTLET=$IMPETUS_SCRIPTLET
+SKIP_BUILD=$SKIP_BUILD
 DEADLINE=$DEADLINE
 NOFILE=$NOFILE
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -157,7 +157,7 @@ def machine(root):
                 mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
     except OSError:
         pass
-    rev = run(["git", "-C", root, "rev-parse", "--short", "HEAD"]) or "?"
+    rev = "git " + (run(["git", "-C", root, "rev-parse", "--short", "HEAD"]) or "?")
     if run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"]):
         rev += " (with uncommitted changes)"
 
@@ -255,6 +255,9 @@ def report(work):
               "P-256 certificate, SCRAM with 4096 iterations, accounts created in-band "
               "(XEP-0077), no shapers or rate limits, no archiving, Nagle off, backlog 4096, "
               "warnings-only logging, a freshly started server process for every scenario")
+    if conf.get("SKIP_BUILD") == "1":
+        md.append("- SKIP_BUILD=1: the Impetus binaries were not rebuilt and may predate that "
+                  "revision")
     if conf.get("IMPETUS_SCRIPTLET") == "0":
         md.append("- Impetus without scriptlets (impetus-bench.conf set-up): no rosters, so no "
                   "presence scenario")

@@ -6,9 +6,9 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
-use tokio::sync::Notify;
 
 use crate::router::Outbound;
 
@@ -16,7 +16,6 @@ use crate::router::Outbound;
 #[derive(Debug, Default)]
 pub struct Mailbox {
     state: Mutex<State>,
-    ready: Notify,
 }
 
 #[derive(Debug, Default)]
@@ -24,6 +23,9 @@ struct State {
     items: VecDeque<Outbound>,
     /// Set when the session's receiving half is dropped.
     closed: bool,
+    /// The session task, once it has waited on an empty mailbox; kept, so a session that
+    /// waits again registers nothing new.
+    waker: Option<Waker>,
 }
 
 impl Mailbox {
@@ -44,10 +46,9 @@ impl Mailbox {
         }
         let was_empty = state.items.is_empty();
         state.items.push_back(item);
-        drop(state);
         // A non-empty mailbox was already signalled and not yet taken.
-        if was_empty {
-            self.ready.notify_one();
+        if was_empty && let Some(waker) = &state.waker {
+            waker.wake_by_ref();
         }
         true
     }
@@ -65,17 +66,26 @@ impl MailboxReceiver {
         std::mem::take(&mut self.mailbox.state.lock().items)
     }
 
+    /// Takes everything queued, or registers the task to be woken by the next push.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<VecDeque<Outbound>> {
+        let mut state = self.mailbox.state.lock();
+        if !state.items.is_empty() {
+            return Poll::Ready(std::mem::take(&mut state.items));
+        }
+        if !state
+            .waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            state.waker = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+
     /// Waits until something is queued, then takes all of it. Cancel-safe: nothing is
     /// removed unless this returns.
     pub async fn recv(&mut self) -> VecDeque<Outbound> {
-        loop {
-            let items = self.take();
-            if !items.is_empty() {
-                return items;
-            }
-            // A push between `take` and here leaves a permit, so this wakes at once.
-            self.mailbox.ready.notified().await;
-        }
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
 }
 
@@ -84,6 +94,7 @@ impl Drop for MailboxReceiver {
         let mut state = self.mailbox.state.lock();
         state.closed = true;
         state.items.clear();
+        state.waker = None;
     }
 }
 

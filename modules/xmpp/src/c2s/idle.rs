@@ -1,51 +1,49 @@
-//! The `idle_time` timer of a client connection: one timer per session, armed once and moved
-//! forward only when it fires, so reading a stanza costs a clock read instead of a timer
-//! re-registration.
+//! The `idle_time` limit of a client connection: one timer per session, armed once and moved
+//! forward only when it fires, so reading costs a clock read instead of re-arming a timer.
 
-use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
-/// Fires when nothing was read for the configured idle time; never fires when it is unset.
-pub(super) struct IdleTimer {
-    limit: Option<Duration>,
-    last_read: Instant,
-    /// Boxed so a session without `idle_time` carries no timer at all.
-    sleep: Option<Pin<Box<Sleep>>>,
+/// When the peer last sent something, shared between the read path and [`expired`].
+pub(super) struct LastRead {
+    origin: Instant,
+    /// Milliseconds after `origin`.
+    after_ms: AtomicU64,
 }
 
-impl IdleTimer {
-    /// A timer for `limit` (`None`: connections may stay silent forever).
-    pub(super) fn new(limit: Option<Duration>) -> IdleTimer {
-        let now = Instant::now();
-        IdleTimer {
-            limit,
-            last_read: now,
-            sleep: limit.map(|limit| Box::pin(tokio::time::sleep_until(now + limit))),
+impl LastRead {
+    /// Starts counting now.
+    pub(super) fn new() -> LastRead {
+        LastRead {
+            origin: Instant::now(),
+            after_ms: AtomicU64::new(0),
         }
     }
 
     /// Records that the peer sent something.
-    pub(super) fn touch(&mut self) {
-        if self.limit.is_some() {
-            self.last_read = Instant::now();
-        }
+    pub(super) fn touch(&self) {
+        let ms = self.origin.elapsed().as_millis() as u64;
+        self.after_ms.store(ms, Ordering::Relaxed);
     }
 
-    /// Waits for the timer: `true` when the connection has really been idle for the limit,
-    /// `false` when it fired early because reads moved the deadline (it is re-armed).
-    pub(super) async fn expired(&mut self) -> bool {
-        let (Some(limit), Some(sleep)) = (self.limit, self.sleep.as_mut()) else {
-            return std::future::pending().await;
-        };
-        sleep.as_mut().await;
-        let deadline = self.last_read + limit;
+    fn at(&self) -> Instant {
+        self.origin + Duration::from_millis(self.after_ms.load(Ordering::Relaxed))
+    }
+}
+
+/// Completes once nothing was read for `limit`; never without a limit.
+pub(super) async fn expired(limit: Option<Duration>, last_read: &LastRead) {
+    let Some(limit) = limit else {
+        return std::future::pending().await;
+    };
+    loop {
+        let deadline = last_read.at() + limit;
         if deadline <= Instant::now() {
-            return true;
+            return;
         }
-        sleep.as_mut().reset(deadline);
-        false
+        tokio::time::sleep_until(deadline).await;
     }
 }
 
@@ -55,20 +53,23 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn fires_only_after_a_full_idle_period() {
-        let mut timer = IdleTimer::new(Some(Duration::from_secs(10)));
-        tokio::time::advance(Duration::from_secs(6)).await;
-        timer.touch();
+        let last_read = LastRead::new();
         let start = Instant::now();
-        // The first wake-up (at 10 s) finds a read at 6 s and re-arms for 16 s.
-        assert!(!timer.expired().await);
-        assert!(timer.expired().await);
-        assert_eq!(Instant::now() - start, Duration::from_secs(10));
+        let timer = expired(Some(Duration::from_secs(10)), &last_read);
+        tokio::pin!(timer);
+        tokio::select! {
+            _ = &mut timer => panic!("fired early"),
+            _ = tokio::time::sleep(Duration::from_secs(6)) => last_read.touch(),
+        }
+        timer.await;
+        assert_eq!(Instant::now() - start, Duration::from_secs(16));
     }
 
     #[tokio::test(start_paused = true)]
     async fn never_fires_without_a_limit() {
-        let mut timer = IdleTimer::new(None);
-        let waited = tokio::time::timeout(Duration::from_secs(3600), timer.expired()).await;
+        let last_read = LastRead::new();
+        let waited =
+            tokio::time::timeout(Duration::from_secs(3600), expired(None, &last_read)).await;
         assert!(waited.is_err());
     }
 }

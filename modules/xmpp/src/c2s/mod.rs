@@ -35,7 +35,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::mailbox::MailboxReceiver;
 use crate::router::{Outbound, SessionHandle};
 use crate::state::XmppState;
-use idle::IdleTimer;
+use idle::LastRead;
 use settings::ConnSettings;
 use transport::Transport;
 
@@ -127,25 +127,26 @@ impl Session {
             }
         }
         self.after_tls(&transport);
+        // Both waits are made once per connection, not once per wake-up.
         let shutdown = self.generation.services.shutdown.clone();
-        let mut idle = IdleTimer::new(self.settings.idle);
+        let shutdown = shutdown.wait();
+        tokio::pin!(shutdown);
+        let last_read = LastRead::new();
+        let idle = idle::expired(self.settings.idle, &last_read);
+        tokio::pin!(idle);
         let mut closing = false;
         while !closing {
             let next = tokio::select! {
                 read = read_into(&mut transport, &mut self.reader) => match read {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {
-                        idle.touch();
+                        last_read.touch();
                         self.drain_reader()
                     }
                 },
                 items = recv(&mut self.receiver) => self.outbound(items),
-                expired = idle.expired() => if expired {
-                    self.fail(StreamErrorCondition::ConnectionTimeout, Some("idle_time exceeded"))
-                } else {
-                    Next::Continue
-                },
-                _ = shutdown.wait() => self.fail(StreamErrorCondition::SystemShutdown, None),
+                _ = &mut idle => self.fail(StreamErrorCondition::ConnectionTimeout, Some("idle_time exceeded")),
+                _ = &mut shutdown => self.fail(StreamErrorCondition::SystemShutdown, None),
             };
             if !self.out.is_empty() {
                 let written = transport.write_all(self.out.as_bytes()).await;
