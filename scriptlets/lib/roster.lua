@@ -19,17 +19,44 @@ function roster.bare(text)
   return jid and jid:bare() or nil
 end
 
+-- The stored version each loaded roster was read at (weak keys: gone with the table), so a
+-- save can check that nobody saved in between.
+local read_at = setmetatable({}, { __mode = "k" })
+
+-- Raised by roster.save when another thread saved the roster since it was loaded.
+roster.CONFLICT = setmetatable({}, { __tostring = function() return "roster conflict" end })
+
 -- The items and version (a number) of `user`.
 function roster.load(user)
   local items, version = xmpp.roster_load(user)
+  read_at[items] = version
   return items, tonumber(version) or 0
 end
 
--- Stores `items` as the next version; returns that version.
+-- Stores `items` as the next version; returns that version. Raises roster.CONFLICT when the
+-- stored roster is no longer the one `items` was loaded from: nothing has been sent yet
+-- (every transition saves before it routes), so roster.atomically can run it again.
 function roster.save(user, items, version)
   local next_version = version + 1
-  xmpp.roster_store(user, items, tostring(next_version))
+  if not xmpp.roster_store(user, items, tostring(next_version), read_at[items] or "") then
+    error(roster.CONFLICT, 0)
+  end
   return next_version
+end
+
+-- Runs fn(...) (which loads, changes and saves rosters) again from the start while its save
+-- conflicts with a concurrent one, so no change is lost between two users' threads.
+function roster.atomically(fn, ...)
+  for _ = 1, 20 do
+    local results = { pcall(fn, ...) }
+    if results[1] then
+      return unpack(results, 2, table.maxn(results))
+    end
+    if results[2] ~= roster.CONFLICT then
+      error(results[2], 0)
+    end
+  end
+  error("the roster kept changing concurrently", 0)
 end
 
 -- The item of `contact`, created hidden (subscription none) when missing.

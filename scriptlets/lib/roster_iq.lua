@@ -75,24 +75,34 @@ function roster_iq.set(sess, stanza, query)
   if not contact then
     return sess:send(xmpp.error_reply(stanza, "bad-request"))
   end
+  local condition = roster.atomically(roster_iq.apply, user, contact, node)
+  if condition then
+    return sess:send(xmpp.error_reply(stanza, condition))
+  end
+  sess:send(result_of(stanza))
+end
+
+-- The change of one roster set, saved and pushed; returns an error condition instead when
+-- the request cannot be applied. Runs again from the start if the save conflicts.
+function roster_iq.apply(user, contact, node)
   local items, version = roster.load(user)
   if node:attr("subscription") == "remove" then
     if not items[contact] then
-      return sess:send(xmpp.error_reply(stanza, "item-not-found"))
+      return "item-not-found"
     end
-    sess:send(result_of(stanza))
-    return subscription.remove(user, contact, items, version)
+    subscription.remove(user, contact, items, version)
+    return nil
   end
   local groups, condition = groups_of(node)
   if not groups then
-    return sess:send(xmpp.error_reply(stanza, condition))
+    return condition
   end
   local item = roster.item(items, contact)
   item.name = node:attr("name")
   item.groups = groups
   item.hidden = false
   roster.commit(user, items, version, contact)
-  sess:send(result_of(stanza))
+  return nil
 end
 
 return roster_iq

@@ -167,6 +167,10 @@ end
 
 -- Dispatches an outbound subscription stanza; returns whether to route it as it is.
 function subscription.outbound(user, contact, kind, stanza)
+  return roster.atomically(subscription.outbound_once, user, contact, kind, stanza)
+end
+
+function subscription.outbound_once(user, contact, kind, stanza)
   local items, version = roster.load(user)
   stanza:attr("from", user)
   if kind == "subscribe" then
@@ -193,6 +197,10 @@ end
 
 -- Dispatches an inbound subscription stanza (always handled here).
 function subscription.inbound(user, contact, kind, stanza)
+  roster.atomically(subscription.inbound_once, user, contact, kind, stanza)
+end
+
+function subscription.inbound_once(user, contact, kind, stanza)
   local items, version = roster.load(user)
   stanza:attr("to", user)
   local handler = subscription["inbound_" .. kind]

@@ -36,6 +36,15 @@ pub trait Store: Send + Sync + 'static {
     fn roster_get(&self, bare_jid: &str) -> Result<Option<(String, String)>, StoreError>;
     /// Stores (creates or replaces) the roster JSON document of `bare_jid` and its version.
     fn roster_put(&self, bare_jid: &str, json: &str, version: &str) -> Result<(), StoreError>;
+    /// Stores the roster of `bare_jid` only if its stored version is still `previous` (`""`
+    /// for a roster never stored), atomically; `false` when another writer came first.
+    fn roster_replace(
+        &self,
+        bare_jid: &str,
+        json: &str,
+        version: &str,
+        previous: &str,
+    ) -> Result<bool, StoreError>;
 
     /// Reads `key` in `bucket`.
     fn kv_get(&self, bucket: &str, key: &str) -> Result<Option<String>, StoreError>;

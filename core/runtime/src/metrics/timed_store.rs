@@ -45,6 +45,7 @@ impl Store for TimedStore {
         fn offline_count(&self, bare_jid: &str) -> Result<u64, StoreError>;
         fn roster_get(&self, bare_jid: &str) -> Result<Option<(String, String)>, StoreError>;
         fn roster_put(&self, bare_jid: &str, json: &str, version: &str) -> Result<(), StoreError>;
+        fn roster_replace(&self, bare_jid: &str, json: &str, version: &str, previous: &str) -> Result<bool, StoreError>;
         fn kv_get(&self, bucket: &str, key: &str) -> Result<Option<String>, StoreError>;
         fn kv_put(&self, bucket: &str, key: &str, value: &str) -> Result<(), StoreError>;
         fn kv_delete(&self, bucket: &str, key: &str) -> Result<bool, StoreError>;

@@ -143,6 +143,22 @@ impl Store for SqliteStore {
     fn roster_put(&self, bare_jid: &str, json: &str, version: &str) -> Result<(), StoreError> {
         self.write(|tx| roster::put(tx, bare_jid, json, version))
     }
+    fn roster_replace(
+        &self,
+        bare_jid: &str,
+        json: &str,
+        version: &str,
+        previous: &str,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let stored = roster::get(tx, bare_jid)?.map(|(_, v)| v);
+            if stored.as_deref().unwrap_or("") != previous {
+                return Ok(false);
+            }
+            roster::put(tx, bare_jid, json, version)?;
+            Ok(true)
+        })
+    }
 
     fn kv_get(&self, bucket: &str, key: &str) -> Result<Option<String>, StoreError> {
         self.read(|c| kv::get(c, bucket, key))

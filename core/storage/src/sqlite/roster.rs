@@ -33,6 +33,21 @@ mod tests {
     use crate::{SqliteStore, Store};
 
     #[test]
+    fn replace_only_from_the_version_read() {
+        let s = SqliteStore::in_memory().unwrap();
+        let jid = "alice@example.org";
+        assert!(!s.roster_replace(jid, "{}", "1", "7").unwrap());
+        assert!(s.roster_replace(jid, "{\"a\":{}}", "1", "").unwrap());
+        // A second writer that read the same (absent) roster loses.
+        assert!(!s.roster_replace(jid, "{\"b\":{}}", "1", "").unwrap());
+        assert!(s.roster_replace(jid, "{\"c\":{}}", "2", "1").unwrap());
+        assert_eq!(
+            s.roster_get(jid).unwrap(),
+            Some(("{\"c\":{}}".to_owned(), "2".to_owned()))
+        );
+    }
+
+    #[test]
     fn put_get_replace() {
         let s = SqliteStore::in_memory().unwrap();
         let jid = "alice@example.org";

@@ -1,6 +1,8 @@
 //! Roster storage for scripts (Impetus additions to `msys.xmpp`): `xmpp.roster_load(jid)`
 //! returns the items of a bare JID keyed by contact JID, and its version;
-//! `xmpp.roster_store(jid, items, version)` writes them back. Documents keep the JSON shape of
+//! `xmpp.roster_store(jid, items, version [, previous])` writes them back (with `previous`,
+//! only if the stored version is still that one, so concurrent changes are never lost; it
+//! returns whether it wrote). Documents keep the JSON shape of
 //! Momentum's Riak bucket (spec §4.6): `{"bob@x": {"name": "Bob", "groups": ["work"],
 //! "pending_requests": {}, "subscription": "both"}}`, plus `ask`, `approved` and `hidden`
 //! when set; unknown fields survive a load and store.
@@ -74,16 +76,19 @@ pub fn install(lua: &Lua, xmpp: &Table) -> mlua::Result<()> {
     )?;
     xmpp.set(
         "roster_store",
-        lua.create_function(|lua, (jid, items, version): (Value, Value, String)| {
-            let bare = jid_arg(&jid)?.bare().to_string();
-            let roster: Roster = lua.from_value(items)?;
-            let json = serde_json::to_string(&roster).map_err(mlua::Error::external)?;
-            host_of(lua)?
-                .store
-                .roster_put(&bare, &json, &version)
-                .map_err(mlua::Error::external)?;
-            Ok(true)
-        })?,
+        lua.create_function(
+            |lua, (jid, items, version, previous): (Value, Value, String, Option<String>)| {
+                let bare = jid_arg(&jid)?.bare().to_string();
+                let roster: Roster = lua.from_value(items)?;
+                let json = serde_json::to_string(&roster).map_err(mlua::Error::external)?;
+                let store = &host_of(lua)?.store;
+                match previous {
+                    Some(previous) => store.roster_replace(&bare, &json, &version, &previous),
+                    None => store.roster_put(&bare, &json, &version).map(|()| true),
+                }
+                .map_err(mlua::Error::external)
+            },
+        )?,
     )?;
     Ok(())
 }
