@@ -44,6 +44,24 @@ pub(super) fn keys(conn: &Connection, bucket: &str) -> Result<Vec<String>, Store
 mod tests {
     use crate::{SqliteStore, Store};
 
+    /// Reads are cached; writes through the store and raw SQL that changes rows are seen.
+    #[test]
+    fn cached_reads_follow_every_kind_of_write() {
+        let s = SqliteStore::in_memory().unwrap();
+        assert_eq!(s.kv_get("b", "k").unwrap(), None);
+        s.kv_put("b", "k", "one").unwrap();
+        assert_eq!(s.kv_get("b", "k").unwrap().as_deref(), Some("one"));
+        s.sql_execute("UPDATE kv SET value = 'two' WHERE bucket = ?1", &["b"])
+            .unwrap();
+        assert_eq!(s.kv_get("b", "k").unwrap().as_deref(), Some("two"));
+        s.sql_query("DELETE FROM kv WHERE bucket = ?1 RETURNING key", &["b"])
+            .unwrap();
+        assert_eq!(s.kv_get("b", "k").unwrap(), None);
+        s.kv_put("b", "k", "three").unwrap();
+        assert!(s.kv_delete("b", "k").unwrap());
+        assert_eq!(s.kv_get("b", "k").unwrap(), None);
+    }
+
     #[test]
     fn put_get_overwrite_delete() {
         let s = SqliteStore::in_memory().unwrap();

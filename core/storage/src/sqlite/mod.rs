@@ -5,6 +5,7 @@
 
 mod accounts;
 mod kv;
+mod kv_cache;
 mod offline;
 mod raw;
 mod roster;
@@ -23,6 +24,7 @@ use crate::{Store, StoreError};
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
+    kv_cache: kv_cache::KvCache,
 }
 
 impl SqliteStore {
@@ -60,6 +62,7 @@ impl SqliteStore {
         Ok(Self {
             conn: Mutex::new(conn),
             path,
+            kv_cache: Default::default(),
         })
     }
 
@@ -76,10 +79,21 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.write_then(f, |_| {})
+    }
+
+    /// [`SqliteStore::write`], then `committed` with the result while the connection is
+    /// still held (so caches change in the same order as the database).
+    fn write_then<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+        committed: impl FnOnce(&T),
+    ) -> Result<T, StoreError> {
         let mut conn = self.conn.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
+        committed(&out);
         Ok(out)
     }
 }
@@ -161,13 +175,26 @@ impl Store for SqliteStore {
     }
 
     fn kv_get(&self, bucket: &str, key: &str) -> Result<Option<String>, StoreError> {
-        self.read(|c| kv::get(c, bucket, key))
+        if let Some(cached) = self.kv_cache.get(bucket, key) {
+            return Ok(cached);
+        }
+        self.read(|c| {
+            let value = kv::get(c, bucket, key)?;
+            self.kv_cache.set(bucket, key, value.as_deref());
+            Ok(value)
+        })
     }
     fn kv_put(&self, bucket: &str, key: &str, value: &str) -> Result<(), StoreError> {
-        self.write(|tx| kv::put(tx, bucket, key, value))
+        self.write_then(
+            |tx| kv::put(tx, bucket, key, value),
+            |_| self.kv_cache.set(bucket, key, Some(value)),
+        )
     }
     fn kv_delete(&self, bucket: &str, key: &str) -> Result<bool, StoreError> {
-        self.write(|tx| kv::delete(tx, bucket, key))
+        self.write_then(
+            |tx| kv::delete(tx, bucket, key),
+            |_| self.kv_cache.set(bucket, key, None),
+        )
     }
     fn kv_keys(&self, bucket: &str) -> Result<Vec<String>, StoreError> {
         self.read(|c| kv::keys(c, bucket))

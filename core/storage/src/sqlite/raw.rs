@@ -45,15 +45,25 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.write(|tx| {
-            let out = f(tx)?;
-            if tx.is_autocommit() {
-                return Err(StoreError::RawStatement(
-                    "transaction control is not allowed in raw statements".into(),
-                ));
-            }
-            Ok(out)
-        })
+        let result = self.write_then(
+            |tx| {
+                let before = tx.total_changes();
+                let out = f(tx)?;
+                if tx.is_autocommit() {
+                    return Err(StoreError::RawStatement(
+                        "transaction control is not allowed in raw statements".into(),
+                    ));
+                }
+                Ok((out, tx.total_changes() != before))
+            },
+            // Raw SQL may have changed any table, the key/value one included.
+            |&(_, changed)| {
+                if changed {
+                    self.kv_cache.clear();
+                }
+            },
+        );
+        result.map(|(out, _)| out)
     }
 }
 
