@@ -21,6 +21,11 @@ mod server;
 
 use clap::Parser;
 
+/// mimalloc: fewer CPU cycles per stanza than the system allocator (measured with
+/// `impetus-bench`: about a third less server CPU per message), at the same memory per session.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     // Installed under the name `ec_console` too (a link), it is Momentum's console client.
     let mut args = std::env::args();
