@@ -99,6 +99,7 @@ impl XmppListener {
                 options.registration_throttle.count,
                 options.registration_throttle.seconds,
             ),
+            stanza_rate: (options.stanza_rate.count, options.stanza_rate.seconds),
         })
     }
 }

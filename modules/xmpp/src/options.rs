@@ -70,7 +70,9 @@ declare_options! {
         allow_registration: bool = "false", scopes [xmpp_listener, listen, peer];
         /// Impetus: accounts one IP address may register, as "count/seconds".
         registration_throttle: Throttle = "5/3600", scopes [xmpp_listener, listen, peer];
-        /// Impetus: stanzas per second one session may send before it is slowed down, "count/seconds".
+        /// Impetus: stanzas one client session may send, as "count/seconds" (bursts up to count);
+        /// a faster client is slowed down (the server stops reading its socket), not
+        /// disconnected. "0/1" turns the limit off.
         stanza_rate: Throttle = "1000/1", scopes [xmpp_listener, listen, peer];
     }
 }

@@ -4,7 +4,7 @@
 //! in `jabber:server` hands the connection over to `s2s::inbound`.
 //!
 //! - `settings.rs`: per-connection settings resolved at accept time.
-//! - `idle.rs`: the `idle_time` timer.
+//! - `idle.rs`: the `idle_time` timer; `rate.rs`: the `stanza_rate` token bucket.
 //! - `transport.rs`: plaintext or TLS.
 //! - `stream.rs`: headers and header checks.
 //! - `negotiate.rs`: features, STARTTLS, SASL, bind (the pre-session state machine).
@@ -14,6 +14,7 @@
 mod established;
 mod idle;
 mod negotiate;
+mod rate;
 pub mod settings;
 pub(crate) mod stream;
 pub mod transport;
@@ -21,6 +22,7 @@ pub mod transport;
 pub use established::{client_stanza, session_ended};
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +38,7 @@ use crate::mailbox::MailboxReceiver;
 use crate::router::{Outbound, SessionHandle};
 use crate::state::XmppState;
 use idle::LastRead;
+use rate::StanzaRate;
 use settings::ConnSettings;
 use transport::Transport;
 
@@ -50,6 +53,8 @@ enum Next {
     Close,
     /// The header opened a server-to-server stream: hand the connection to `s2s::inbound`.
     ServerStream(Box<impetus_xml::StreamHeader>),
+    /// The client exceeded `stanza_rate`: stop reading for this long, then go on.
+    Pause(Duration),
 }
 
 /// The state of one client connection.
@@ -75,6 +80,9 @@ pub(crate) struct Session {
     username: Option<String>,
     handle: Option<Arc<SessionHandle>>,
     receiver: Option<MailboxReceiver>,
+    rate: StanzaRate,
+    /// A stanza read while the rate limit held it back (processed first on resuming).
+    held: Option<Box<Element>>,
 }
 
 /// Runs a client connection to its end.
@@ -93,6 +101,7 @@ pub fn serve(
         .unwrap_or_else(|| "unix".into());
     let peer_ip = connection.acl_ip();
     let transport = Transport::Plain(connection.stream);
+    let settings_rate = settings.stanza_rate;
     let session = Session {
         reader: StreamReader::new(settings.limits.clone()),
         tls: false,
@@ -113,6 +122,8 @@ pub fn serve(
         username: None,
         handle: None,
         receiver: None,
+        rate: StanzaRate::new(settings_rate),
+        held: None,
     };
     session.run(transport)
 }
@@ -134,15 +145,21 @@ impl Session {
         let last_read = LastRead::new();
         let idle = idle::expired(self.settings.idle, &last_read);
         tokio::pin!(idle);
+        // Set while `stanza_rate` holds reading back (boxed: most sessions never need it).
+        let mut paused: Option<Pin<Box<tokio::time::Sleep>>> = None;
         let mut closing = false;
         while !closing {
             let next = tokio::select! {
-                read = read_into(&mut transport, &mut self.reader) => match read {
+                read = read_into(&mut transport, &mut self.reader), if paused.is_none() => match read {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {
                         last_read.touch();
                         self.drain_reader()
                     }
+                },
+                () = resume(&mut paused) => {
+                    paused = None;
+                    self.drain_reader()
                 },
                 items = recv(&mut self.receiver) => self.outbound(items),
                 _ = &mut idle => self.fail(StreamErrorCondition::ConnectionTimeout, Some("idle_time exceeded")),
@@ -158,6 +175,7 @@ impl Session {
             }
             match next {
                 Next::Continue => {}
+                Next::Pause(wait) => paused = Some(Box::pin(tokio::time::sleep(wait))),
                 Next::Close => closing = true,
                 Next::ServerStream(header) => {
                     let Session {
@@ -214,6 +232,14 @@ async fn read_into(transport: &mut Transport, reader: &mut StreamReader) -> std:
     .await
 }
 
+/// Completes when a `stanza_rate` pause is over; never when there is none.
+async fn resume(paused: &mut Option<Pin<Box<tokio::time::Sleep>>>) {
+    match paused {
+        Some(sleep) => sleep.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn recv(receiver: &mut Option<MailboxReceiver>) -> VecDeque<Outbound> {
     match receiver {
         Some(r) => r.recv().await,
@@ -242,6 +268,12 @@ impl Session {
     /// Processes every complete event the reader holds.
     fn drain_reader(&mut self) -> Next {
         loop {
+            if let Some(stanza) = self.held.take() {
+                match self.limited(*stanza) {
+                    Next::Continue => continue,
+                    next => return next,
+                }
+            }
             let event = match self.reader.next() {
                 Ok(Some(event)) => event,
                 Ok(None) => return Next::Continue,
@@ -253,7 +285,7 @@ impl Session {
             };
             let next = match event {
                 StreamEvent::Header(header) => self.on_header(&header),
-                StreamEvent::Stanza(stanza) => self.on_element(stanza),
+                StreamEvent::Stanza(stanza) => self.limited(stanza),
                 StreamEvent::Close => {
                     self.out.push_str("</stream:stream>");
                     Next::Close
@@ -263,6 +295,18 @@ impl Session {
                 return next;
             }
         }
+    }
+
+    /// Processes a stanza of a bound session if `stanza_rate` allows it now, else holds it
+    /// back and asks the loop to pause reading.
+    fn limited(&mut self, element: Element) -> Next {
+        if self.handle.is_some()
+            && let Err(wait) = self.rate.take()
+        {
+            self.held = Some(Box::new(element));
+            return Next::Pause(wait);
+        }
+        self.on_element(element)
     }
 
     fn on_element(&mut self, element: Element) -> Next {

@@ -33,4 +33,6 @@ pub struct ConnSettings {
     pub allow_registration: bool,
     /// Registrations per IP: (count, seconds).
     pub registration_throttle: (u32, u32),
+    /// Stanzas a bound session may send: (count, seconds).
+    pub stanza_rate: (u32, u32),
 }
