@@ -14,14 +14,19 @@ blocking.NS = "urn:xmpp:blocking"
 blocking.ERRORS_NS = "urn:xmpp:blocking:errors"
 local BUCKET = "xmpp-blocklist"
 
--- The block list of `user`: an array of JIDs and a set of the same.
-function blocking.list(user)
+-- An array of the JIDs stored in `text` (one per line) and a set of the same.
+local function parse(text)
   local list, set = {}, {}
-  for line in (msys.kv.get(BUCKET, user) or ""):gmatch("[^\n]+") do
+  for line in text:gmatch("[^\n]+") do
     list[#list + 1] = line
     set[line] = true
   end
   return list, set
+end
+
+-- The block list of `user`: an array of JIDs and a set of the same.
+function blocking.list(user)
+  return parse(msys.kv.get(BUCKET, user) or "")
 end
 
 local function store(user, list)
@@ -42,9 +47,14 @@ function blocking.matches(set, jid)
   return set[parsed:get()] or set[parsed:bare()] or set[parsed:domain()] or false
 end
 
--- Whether `user` blocks `jid`.
+-- Whether `user` blocks `jid`. Checked on every message, so a user without a block list
+-- (the common case) costs one lookup and no tables.
 function blocking.blocks(user, jid)
-  local _, set = blocking.list(user)
+  local stored = msys.kv.get(BUCKET, user)
+  if not stored then
+    return false
+  end
+  local _, set = parse(stored)
   return blocking.matches(set, jid)
 end
 
