@@ -8,24 +8,29 @@ use tokio::time::Instant;
 
 /// When the peer last sent something, shared between the read path and [`expired`].
 pub(super) struct LastRead {
+    /// The `idle_time` limit; without one nothing is recorded.
+    limit: Option<Duration>,
     origin: Instant,
     /// Milliseconds after `origin`.
     after_ms: AtomicU64,
 }
 
 impl LastRead {
-    /// Starts counting now.
-    pub(super) fn new() -> LastRead {
+    /// Starts counting now, for connections limited to `limit` of silence.
+    pub(super) fn new(limit: Option<Duration>) -> LastRead {
         LastRead {
+            limit,
             origin: Instant::now(),
             after_ms: AtomicU64::new(0),
         }
     }
 
-    /// Records that the peer sent something.
+    /// Records that the peer sent something (no clock read when there is no limit).
     pub(super) fn touch(&self) {
-        let ms = self.origin.elapsed().as_millis() as u64;
-        self.after_ms.store(ms, Ordering::Relaxed);
+        if self.limit.is_some() {
+            let ms = self.origin.elapsed().as_millis() as u64;
+            self.after_ms.store(ms, Ordering::Relaxed);
+        }
     }
 
     fn at(&self) -> Instant {
@@ -33,9 +38,9 @@ impl LastRead {
     }
 }
 
-/// Completes once nothing was read for `limit`; never without a limit.
-pub(super) async fn expired(limit: Option<Duration>, last_read: &LastRead) {
-    let Some(limit) = limit else {
+/// Completes once nothing was read for the limit; never without one.
+pub(super) async fn expired(last_read: &LastRead) {
+    let Some(limit) = last_read.limit else {
         return std::future::pending().await;
     };
     loop {
@@ -53,9 +58,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn fires_only_after_a_full_idle_period() {
-        let last_read = LastRead::new();
+        let last_read = LastRead::new(Some(Duration::from_secs(10)));
         let start = Instant::now();
-        let timer = expired(Some(Duration::from_secs(10)), &last_read);
+        let timer = expired(&last_read);
         tokio::pin!(timer);
         tokio::select! {
             _ = &mut timer => panic!("fired early"),
@@ -67,9 +72,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn never_fires_without_a_limit() {
-        let last_read = LastRead::new();
-        let waited =
-            tokio::time::timeout(Duration::from_secs(3600), expired(None, &last_read)).await;
+        let last_read = LastRead::new(None);
+        let waited = tokio::time::timeout(Duration::from_secs(3600), expired(&last_read)).await;
         assert!(waited.is_err());
     }
 }

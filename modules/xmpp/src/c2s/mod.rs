@@ -85,10 +85,7 @@ pub(crate) struct Session {
     held: Option<Box<Element>>,
 }
 
-/// Runs a client connection to its end.
-///
-/// The session is built before the task's future so that the future holds it once: an
-/// `async fn` would keep its arguments and the session made from them side by side.
+/// Builds the session of a new client connection and returns the task that runs it.
 pub fn serve(
     connection: Connection,
     state: Arc<XmppState>,
@@ -101,9 +98,9 @@ pub fn serve(
         .unwrap_or_else(|| "unix".into());
     let peer_ip = connection.acl_ip();
     let transport = Transport::Plain(connection.stream);
-    let settings_rate = settings.stanza_rate;
     let session = Session {
         reader: StreamReader::new(settings.limits.clone()),
+        rate: StanzaRate::new(settings.stanza_rate),
         tls: false,
         bindings: Default::default(),
         client_certificate: None,
@@ -122,7 +119,6 @@ pub fn serve(
         username: None,
         handle: None,
         receiver: None,
-        rate: StanzaRate::new(settings_rate),
         held: None,
     };
     session.run(transport)
@@ -142,8 +138,8 @@ impl Session {
         let shutdown = self.generation.services.shutdown.clone();
         let shutdown = shutdown.wait();
         tokio::pin!(shutdown);
-        let last_read = LastRead::new();
-        let idle = idle::expired(self.settings.idle, &last_read);
+        let last_read = LastRead::new(self.settings.idle);
+        let idle = idle::expired(&last_read);
         tokio::pin!(idle);
         // Set while `stanza_rate` holds reading back (boxed: most sessions never need it).
         let mut paused: Option<Pin<Box<tokio::time::Sleep>>> = None;
