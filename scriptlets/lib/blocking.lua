@@ -5,6 +5,7 @@
 
 local xmpp = require("msys.xmpp")
 local xml = require("xml")
+local iq = require("lib.iq")
 local roster = require("lib.roster")
 local broadcast = require("lib.broadcast")
 
@@ -73,28 +74,20 @@ function blocking.refuse(sess, stanza)
   return xmpp.DONE
 end
 
-local function result(stanza)
-  local iq = xml.newnode("iq")
-  iq:attr("type", "result")
-  iq:attr("id", stanza:attr("id"))
-  iq:attr("to", stanza:attr("from"))
-  return iq
-end
-
 -- Pushes <block/> or <unblock/> with `jids` to the resources that asked for the list.
 local function push(user, verb, jids)
   for _, sess in ipairs(xmpp.sessions(user)) do
     if sess:get("blocklist") then
-      local iq = xml.newnode("iq")
-      iq:attr("type", "set")
-      iq:attr("id", xmpp.new_id())
-      iq:attr("to", sess:jid():get())
-      local payload = iq:addchild(verb)
+      local set = xml.newnode("iq")
+      set:attr("type", "set")
+      set:attr("id", xmpp.new_id())
+      set:attr("to", sess:jid():get())
+      local payload = set:addchild(verb)
       payload:attr("xmlns", blocking.NS)
       for _, jid in ipairs(jids) do
         payload:addchild("item"):attr("jid", jid)
       end
-      sess:send(iq)
+      sess:send(set)
     end
   end
 end
@@ -117,7 +110,7 @@ end
 -- <blocklist/> (§3.2): the list; the resource now gets pushes.
 local function get_list(sess, stanza, user)
   sess:set("blocklist", true)
-  local reply = result(stanza)
+  local reply = iq.result(stanza)
   local list_node = reply:addchild("blocklist")
   list_node:attr("xmlns", blocking.NS)
   for _, jid in ipairs((blocking.list(user))) do
@@ -141,7 +134,7 @@ local function block(sess, stanza, user, jids)
     end
   end
   store(user, list)
-  sess:send(result(stanza))
+  sess:send(iq.result(stanza))
   push(user, "block", jids)
   local items = roster.load(user)
   for _, jid in ipairs(added) do
@@ -167,7 +160,7 @@ local function unblock(sess, stanza, user, jids)
     end
   end
   store(user, keep)
-  sess:send(result(stanza))
+  sess:send(iq.result(stanza))
   push(user, "unblock", jids)
   local items = roster.load(user)
   for _, jid in ipairs(removed) do

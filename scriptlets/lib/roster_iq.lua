@@ -2,19 +2,11 @@
 -- set (add or update one item) and removal (which cancels subscriptions both ways).
 
 local xmpp = require("msys.xmpp")
-local xml = require("xml")
+local iq = require("lib.iq")
 local roster = require("lib.roster")
 local subscription = require("lib.subscription")
 
 local roster_iq = {}
-
-local function result_of(stanza)
-  local iq = xml.newnode("iq")
-  iq:attr("type", "result")
-  iq:attr("id", stanza:attr("id"))
-  iq:attr("to", stanza:attr("from"))
-  return iq
-end
 
 -- Roster get (§2.2, XEP-0237 §2): the whole roster, or an empty result when the client's
 -- version is current. The resource becomes interested in roster pushes.
@@ -23,9 +15,9 @@ function roster_iq.get(sess, stanza, query)
   local items, version = roster.load(sess:jid():bare())
   local ver = query:attr("ver")
   if ver ~= nil and ver ~= "" and ver == tostring(version) then
-    return sess:send(result_of(stanza))
+    return sess:send(iq.result(stanza))
   end
-  local reply = result_of(stanza)
+  local reply = iq.result(stanza)
   local list = reply:addchild("query")
   list:attr("xmlns", roster.NS)
   if ver ~= nil then
@@ -79,7 +71,7 @@ function roster_iq.set(sess, stanza, query)
   if condition then
     return sess:send(xmpp.error_reply(stanza, condition))
   end
-  sess:send(result_of(stanza))
+  sess:send(iq.result(stanza))
 end
 
 -- The change of one roster set, saved and pushed; returns an error condition instead when
