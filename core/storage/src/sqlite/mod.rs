@@ -165,8 +165,7 @@ impl Store for SqliteStore {
         previous: &str,
     ) -> Result<bool, StoreError> {
         self.write(|tx| {
-            let stored = roster::get(tx, bare_jid)?.map(|(_, v)| v);
-            if stored.as_deref().unwrap_or("") != previous {
+            if roster::version(tx, bare_jid)?.as_deref().unwrap_or("") != previous {
                 return Ok(false);
             }
             roster::put(tx, bare_jid, json, version)?;

@@ -14,6 +14,12 @@ pub(super) fn get(
         .optional()?)
 }
 
+/// The stored version of `bare_jid`'s roster, without reading the document.
+pub(super) fn version(conn: &Connection, bare_jid: &str) -> Result<Option<String>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT version FROM rosters WHERE bare_jid = ?1")?;
+    Ok(stmt.query_row([bare_jid], |row| row.get(0)).optional()?)
+}
+
 pub(super) fn put(
     conn: &Connection,
     bare_jid: &str,
